@@ -1,0 +1,19 @@
+import type { Router } from 'express';
+import type { CapabilityStatementRestSecurity } from 'fhir/r4';
+import type { AccessContext } from '../fhir/access/context';
+
+/**
+ * What the HTTP layer needs from the SMART authorization server.
+ * The HTTP layer mounts `router` at the application root (it serves /fhir/.well-known/smart-configuration,
+ * /.well-known/openid-configuration, /auth/*) and calls `resolveAccess` before every FHIR interaction.
+ */
+export interface AuthModule {
+  router: Router;
+  /**
+   * Turns the Authorization header into what the token grants. Throws a FhirError 401 with a
+   * `WWW-Authenticate: Bearer ...` header when the token is missing, invalid, expired or revoked.
+   */
+  resolveAccess(authorizationHeader: string | undefined): Promise<AccessContext>;
+  /** The CapabilityStatement.rest.security block (SMART service, oauth-uris extension). */
+  capabilitySecurity(): CapabilityStatementRestSecurity;
+}

@@ -1,0 +1,96 @@
+import type { CapabilityStatementRestSecurity, Resource } from 'fhir/r4';
+import type { DocumentStore } from '../storage/port';
+import type { AccessContext } from './access/context';
+
+/**
+ * The transport-free shape of a FHIR call. The HTTP layer builds it from Express; batch and
+ * transaction entries build it from Bundle.entry.request, so both run through the same code.
+ */
+export type FhirMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface FhirRequest {
+  method: FhirMethod;
+  /** Path below the FHIR base, without leading slash or query, e.g. `Patient/123/_history/2`. */
+  path: string;
+  /** Query parameters in the order given; repeated names stay repeated. */
+  query: Array<[name: string, value: string]>;
+  /** Parsed JSON body (resource, Parameters, JSON Patch array) or raw bytes (Binary). */
+  body?: unknown;
+  /** Lower-case header names: if-match, if-none-match, if-none-exist, if-modified-since, prefer, content-type. */
+  headers: Record<string, string | undefined>;
+}
+
+export interface FhirResponse {
+  status: number;
+  /** A resource, or undefined for an empty body. */
+  body?: Resource;
+  /** Extra headers: ETag, Location, Last-Modified, Content-Location, ... */
+  headers?: Record<string, string>;
+}
+
+/** Settings the FHIR layer needs, resolved from config by the composition root (main.ts). */
+export interface FhirSettings {
+  /** Absolute FHIR base URL without trailing slash, e.g. http://localhost:8080/fhir */
+  baseUrl: string;
+  defaultPageSize: number;
+  maxPageSize: number;
+  maxBundleEntries: number;
+  /** `reject`: a write with validation errors is refused (422); `warn`: accepted, issues logged. */
+  validationMode: 'reject' | 'warn';
+  /** The SMART security block advertised in the CapabilityStatement; undefined when AUTH=off. */
+  security?: CapabilityStatementRestSecurity;
+}
+
+/** An operation handler such as `$validate`, `$everything`, `$start-visit`. */
+export interface OperationDefinitionRef {
+  /** Without `$`, e.g. `everything`. */
+  name: string;
+  /** Canonical URL of its OperationDefinition. */
+  definition: string;
+  /** Resource types it is defined on; empty for system level. */
+  resourceTypes: string[];
+  system: boolean;
+  type: boolean;
+  instance: boolean;
+  /** True when the operation changes nothing (GET allowed). */
+  affectsState: boolean;
+  documentation?: string;
+  handler: OperationHandler;
+}
+
+export interface OperationCall {
+  request: FhirRequest;
+  resourceType?: string;
+  id?: string;
+  /** GET query parameters and POST Parameters resource, merged as name → values. */
+  parameters: Map<string, unknown[]>;
+}
+
+export type OperationHandler = (call: OperationCall, ctx: FhirContext) => Promise<FhirResponse>;
+
+/** Hooks that workflow modules (src/telehealth) attach to writes. */
+export interface WriteEvent {
+  interaction: 'create' | 'update' | 'patch' | 'delete';
+  resourceType: string;
+  id: string;
+  before?: Resource;
+  after?: Resource;
+}
+export type BeforeWriteHook = (event: WriteEvent, ctx: FhirContext) => Promise<void>;
+export type AfterWriteHook = (event: WriteEvent, ctx: FhirContext) => Promise<void>;
+
+export interface FhirServices {
+  store: DocumentStore;
+  settings: FhirSettings;
+  operations: OperationDefinitionRef[];
+  beforeWrite: BeforeWriteHook[];
+  afterWrite: AfterWriteHook[];
+}
+
+export interface FhirContext extends FhirServices {
+  access: AccessContext;
+  /** For log correlation only. */
+  requestId: string;
+}
+
+export type InteractionHandler = (req: FhirRequest, ctx: FhirContext) => Promise<FhirResponse>;
