@@ -1,5 +1,5 @@
 import type { CapabilityStatementRestSecurity, Resource } from 'fhir/r4';
-import type { DocumentStore } from '../storage/port';
+import type { DocumentStore, TxSession } from '../storage/port';
 import type { AccessContext } from './access/context';
 
 /**
@@ -18,6 +18,13 @@ export interface FhirRequest {
   body?: unknown;
   /** Lower-case header names: if-match, if-none-match, if-none-exist, if-modified-since, prefer, content-type. */
   headers: Record<string, string | undefined>;
+  /**
+   * Internal only (never set from HTTP input): the logical id a create (POST [type], or a
+   * conditional update that creates) MUST use instead of generating one. Transaction processing
+   * pre-assigns ids to `urn:uuid:` entries so that references between entries can be rewritten
+   * before any entry runs (hl7.org/fhir/R4/http.html#trules).
+   */
+  assignedId?: string;
 }
 
 export interface FhirResponse {
@@ -91,6 +98,13 @@ export interface FhirContext extends FhirServices {
   access: AccessContext;
   /** For log correlation only. */
   requestId: string;
+  /**
+   * Set while a transaction Bundle runs: every store call (reads included, so the transaction
+   * sees its own writes) MUST pass it, and code that would open `store.withTransaction` itself
+   * MUST instead join this session (no nested transactions: MongoDB cannot nest them and the
+   * embedded engine would wait for itself).
+   */
+  session?: TxSession;
 }
 
 export type InteractionHandler = (req: FhirRequest, ctx: FhirContext) => Promise<FhirResponse>;
