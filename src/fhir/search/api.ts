@@ -1,4 +1,4 @@
-import type { Bundle, Resource } from 'fhir/r4';
+import type { Bundle, CapabilityStatementRestResourceSearchParam, Resource } from 'fhir/r4';
 import type { FhirContext } from '../request';
 import type { ResourceDocument } from '../resource-document';
 
@@ -45,4 +45,13 @@ export async function findMatches(
   void ctx;
   void limit;
   throw new Error('search not implemented yet');
+}
+
+/**
+ * The search parameters supported on `resourceType`, as listed in the CapabilityStatement
+ * (name, definition canonical, type, documentation). Added by the core for capabilities.
+ */
+export function searchParamsFor(resourceType: string): CapabilityStatementRestResourceSearchParam[] {
+  void resourceType;
+  return [];
 }
