@@ -1,12 +1,12 @@
 import type { FhirContext, FhirRequest, FhirResponse } from './request';
+import { matchRoute } from './router';
 
 /**
  * The single entry point of the FHIR layer: routes a FhirRequest through the interaction table
- * and returns its FhirResponse, or throws FhirError. The HTTP layer and batch/transaction both call it.
- * FIRST CUT (contract only): the core issue replaces this body.
+ * (src/fhir/router.ts) and returns its FhirResponse, or throws FhirError. The HTTP layer and
+ * batch/transaction both call it. HEAD is answered as GET; the HTTP layer drops the body.
  */
 export async function dispatch(req: FhirRequest, ctx: FhirContext): Promise<FhirResponse> {
-  void req;
-  void ctx;
-  throw new Error('dispatch not implemented yet');
+  const { route, params } = matchRoute(req.method, req.path);
+  return route.handler(req, ctx, params);
 }

@@ -1,0 +1,131 @@
+import type { ElementDefinition, StructureDefinition } from 'fhir/r4';
+import { readDefinitionFile } from './files';
+import { loadHl7Specializations, rememberResourceTypes } from './resource-types';
+
+/**
+ * fhir.schema.json restricted to HL7 FHIR 4.0.1.
+ * Medplum's copy adds its own resource types and extra properties to HL7 types (Meta.project,
+ * Meta.author, Reference.resource, ...). Every property that is not an element of the HL7
+ * StructureDefinition behind a schema definition is stripped, so `additionalProperties: false`
+ * rejects it; non-HL7 definitions are dropped and the resource union uses ajv's discriminator.
+ */
+export interface JsonSchemaNode {
+  properties?: Record<string, JsonSchemaNode>;
+  additionalProperties?: boolean;
+  required?: string[];
+  oneOf?: JsonSchemaNode[];
+  $ref?: string;
+  items?: JsonSchemaNode;
+  discriminator?: { propertyName: string; mapping?: unknown };
+  [key: string]: unknown;
+}
+
+export interface FhirJsonSchema {
+  $schema?: string;
+  id?: string;
+  definitions: Record<string, JsonSchemaNode>;
+  [key: string]: unknown;
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * JSON property names of every element path that has children: path → names.
+ * Medplum patched the snapshots (Meta.project, R5 elements in ResearchStudy, ...) but not the
+ * differentials, so a type's own elements come from its differential and only inherited
+ * elements (Element.id, Resource.meta, BackboneElement.modifierExtension, ...) from the snapshot.
+ */
+function allowedProperties(sds: readonly StructureDefinition[]): Map<string, Set<string>> {
+  const byDefinition = new Map<string, Set<string>>();
+  for (const sd of sds) {
+    for (const element of sd.differential?.element ?? []) addElement(byDefinition, element);
+    for (const element of sd.snapshot?.element ?? []) {
+      if (element.base && element.base.path !== element.path) addElement(byDefinition, element);
+    }
+  }
+  return byDefinition;
+}
+
+function addElement(byDefinition: Map<string, Set<string>>, element: ElementDefinition): void {
+  const path = element.path;
+  const dot = path.lastIndexOf('.');
+  if (dot < 0) return;
+  const parent = path.slice(0, dot);
+  const leaf = path.slice(dot + 1);
+  let names = byDefinition.get(parent);
+  if (!names) byDefinition.set(parent, (names = new Set()));
+  if (leaf.endsWith('[x]')) {
+    const base = leaf.slice(0, -3);
+    for (const type of element.type ?? []) names.add(base + capitalize(type.code));
+  } else {
+    names.add(leaf);
+  }
+}
+
+const REF_PREFIX = '#/definitions/';
+
+/** Builds the restricted schema. Returns it with the sorted list of R4 resource types. */
+export function buildHl7Schema(): { schema: FhirJsonSchema; resourceTypes: string[] } {
+  const resources = loadHl7Specializations('profiles-resources.json');
+  rememberResourceTypes(resources);
+  const sds = [...resources, ...loadHl7Specializations('profiles-types.json')];
+  const resourceTypes = resources.filter((sd) => sd.kind === 'resource' && !sd.abstract).map((sd) => sd.type).sort();
+  const primitives = new Set(sds.filter((sd) => sd.kind === 'primitive-type').map((sd) => sd.type));
+  const allowed = allowedProperties(sds);
+  const source = readDefinitionFile<FhirJsonSchema>('fhir.schema.json');
+
+  const definitions: Record<string, JsonSchemaNode> = {};
+  for (const name of primitives) {
+    const def = source.definitions[name];
+    if (def) definitions[name] = def;
+  }
+  // Backbone definitions are named loosely by the generator (ElementDefinition_Discriminator is
+  // ElementDefinition.slicing.discriminator), so element paths are found by walking the $refs.
+  const pathOf = new Map<string, string>();
+  const queue: string[] = [];
+  for (const sd of sds) {
+    if (sd.kind === 'primitive-type' || !source.definitions[sd.type]) continue;
+    pathOf.set(sd.type, sd.type);
+    queue.push(sd.type);
+  }
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    const def = source.definitions[name] as JsonSchemaNode;
+    const path = pathOf.get(name) as string;
+    const names = allowed.get(path) ?? new Set<string>();
+    const isResource = resourceTypes.includes(name);
+    const properties: Record<string, JsonSchemaNode> = {};
+    for (const [prop, propSchema] of Object.entries(def.properties ?? {})) {
+      const element = prop.startsWith('_') ? prop.slice(1) : prop;
+      if (!names.has(element) && !(isResource && prop === 'resourceType')) continue;
+      properties[prop] = propSchema;
+      const target = (propSchema.$ref ?? propSchema.items?.$ref)?.slice(REF_PREFIX.length);
+      if (target && !pathOf.has(target) && source.definitions[target]?.properties && !prop.startsWith('_')) {
+        pathOf.set(target, `${path}.${prop}`);
+        queue.push(target);
+      }
+    }
+    definitions[name] = { ...def, properties, additionalProperties: false };
+  }
+  definitions.ResourceList = {
+    discriminator: { propertyName: 'resourceType' },
+    oneOf: resourceTypes.map((t) => ({ $ref: REF_PREFIX + t })),
+  };
+  assertReferencesResolve(definitions);
+  // `$schema` (draft-06) and `id` are left out: ajv 8 speaks draft-07 and `$id`, and nothing else differs.
+  return { schema: { definitions }, resourceTypes };
+}
+
+/** A dangling $ref means a property of an HL7 type points at a dropped non-HL7 definition. */
+function assertReferencesResolve(definitions: Record<string, JsonSchemaNode>): void {
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && !(value.slice(REF_PREFIX.length) in definitions)) {
+        throw new Error(`FHIR schema: unresolved ${value}`);
+      }
+      visit(value);
+    }
+  };
+  visit(definitions);
+}

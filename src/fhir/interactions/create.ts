@@ -1,0 +1,26 @@
+import { assertResourceAccess, assertTypeAccess } from '../access/enforce';
+import type { FhirContext, FhirRequest, FhirResponse } from '../request';
+import { assertResourceShape } from '../repository/prepare';
+import { createResource, type LiveDocument } from '../repository/write';
+import { criteriaFromHeader, singleMatch } from './conditional';
+import { writeResponse } from './respond';
+import { badRequest } from '../outcome';
+
+/** create: POST [type], conditional with If-None-Exist (0 → create, 1 → 200 existing, >1 → 412). */
+export async function create(req: FhirRequest, ctx: FhirContext, type: string): Promise<FhirResponse> {
+  assertResourceShape(req.body);
+  if (req.body.resourceType !== type) {
+    throw badRequest(`Resource type '${String(req.body.resourceType)}' does not match the URL type '${type}'`);
+  }
+  const ifNoneExist = req.headers['if-none-exist'];
+  if (ifNoneExist !== undefined) {
+    assertTypeAccess(ctx.access, 'create', type);
+    const existing = await singleMatch(ctx, type, criteriaFromHeader(ifNoneExist, type), 'create');
+    if (existing?.resource) {
+      assertResourceAccess(ctx.access, 'read', type, existing);
+      return writeResponse(req, ctx, type, existing as LiveDocument, 200, [], `${type}/${existing._id} already matches; nothing created`);
+    }
+  }
+  const { doc, issues } = await createResource(ctx, type, req.body, { id: req.assignedId });
+  return writeResponse(req, ctx, type, doc, 201, issues, `Created ${type}/${doc._id}`);
+}

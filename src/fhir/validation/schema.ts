@@ -1,0 +1,82 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { OperationOutcomeIssue } from 'fhir/r4';
+import { buildHl7Schema } from '../definitions/schema';
+import { issue } from '../outcome';
+
+/**
+ * JSON-schema validation of resources against HL7's fhir.schema.json (restricted to HL7 4.0.1),
+ * compiled once, lazily on first use (call `warmUpSchemaValidator` at start to pay it early).
+ */
+let validator: ValidateFunction | undefined;
+
+export function warmUpSchemaValidator(): void {
+  if (validator) return;
+  const { schema } = buildHl7Schema();
+  const ajv = new Ajv({ allErrors: true, strict: false, discriminator: true, validateSchema: false });
+  ajv.addSchema(schema, 'fhir');
+  validator = ajv.getSchema('fhir#/definitions/ResourceList') as ValidateFunction;
+}
+
+/** Structural issues of `resource` (unknown elements, wrong types, bad primitive formats). */
+export function validateSchema(resource: unknown): OperationOutcomeIssue[] {
+  warmUpSchemaValidator();
+  const validate = validator as ValidateFunction;
+  if (validate(resource)) return [];
+  const root = rootName(resource);
+  const issues: OperationOutcomeIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of validate.errors ?? []) {
+    const converted = toIssue(root, error);
+    if (!converted) continue;
+    const key = `${converted.expression?.[0]}|${converted.diagnostics}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(converted);
+  }
+  return issues;
+}
+
+function rootName(resource: unknown): string {
+  const type = (resource as { resourceType?: unknown } | null)?.resourceType;
+  return typeof type === 'string' ? type : 'Resource';
+}
+
+/** `/name/0/given` under Patient → `Patient.name[0].given`. */
+export function toFhirPath(root: string, instancePath: string): string {
+  let out = root;
+  if (!instancePath) return out;
+  for (const raw of instancePath.slice(1).split('/')) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`;
+  }
+  return out;
+}
+
+function toIssue(root: string, error: ErrorObject): OperationOutcomeIssue | undefined {
+  const at = toFhirPath(root, error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      return issue('error', 'structure', `Unknown element '${name}' at ${at}`, [`${at}.${name}`]);
+    }
+    case 'required':
+      return issue('error', 'required', `Missing required element '${String(params.missingProperty)}' at ${at}`, [
+        `${at}.${String(params.missingProperty)}`,
+      ]);
+    case 'type':
+      return issue('error', 'value', `Wrong type at ${at}: expected ${String(params.type)}`, [at]);
+    case 'pattern':
+      return issue('error', 'value', `Invalid value at ${at}: does not match the FHIR primitive format`, [at]);
+    case 'const':
+    case 'enum':
+      return issue('error', 'value', `Invalid value at ${at}: ${error.message ?? 'not allowed'}`, [at]);
+    case 'discriminator':
+      return issue('error', 'structure', `Unknown or missing resourceType at ${at}`, [at]);
+    case 'oneOf':
+    case 'if':
+      return undefined; // the branch errors say what is wrong
+    default:
+      return issue('error', 'invalid', `${at}: ${error.message ?? error.keyword}`, [at]);
+  }
+}
