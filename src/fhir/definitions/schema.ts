@@ -104,7 +104,9 @@ export function buildHl7Schema(): { schema: FhirJsonSchema; resourceTypes: strin
         queue.push(target);
       }
     }
-    definitions[name] = { ...def, properties, additionalProperties: false };
+    addPrimitiveExtensions(name, properties, primitives);
+    // the generated schema omits `type: object`, letting `"maritalStatus": "x"` through
+    definitions[name] = { ...def, type: 'object', properties, additionalProperties: false };
   }
   definitions.ResourceList = {
     discriminator: { propertyName: 'resourceType' },
@@ -128,4 +130,22 @@ function assertReferencesResolve(definitions: Record<string, JsonSchemaNode>): v
     }
   };
   visit(definitions);
+}
+
+const ELEMENT_REF = `${REF_PREFIX}Element`;
+
+/**
+ * Every primitive element may carry id/extensions in its `_name` sibling (R4 json.html#primitive).
+ * The generated schema omits `_name` for some of them (canonical, among others), and its arrays
+ * refuse the `null` that keeps `_name` aligned with `name`: both are repaired here.
+ */
+function addPrimitiveExtensions(owner: string, properties: Record<string, JsonSchemaNode>, primitives: ReadonlySet<string>): void {
+  for (const [prop, propSchema] of Object.entries(properties)) {
+    if (prop.startsWith('_') || prop === 'id' || (owner === 'Extension' && prop === 'url')) continue;
+    const target = (propSchema.$ref ?? propSchema.items?.$ref)?.slice(REF_PREFIX.length);
+    if (!target || !primitives.has(target) || target === 'xhtml') continue;
+    properties[`_${prop}`] = propSchema.items
+      ? { type: 'array', items: { anyOf: [{ $ref: ELEMENT_REF }, { type: 'null' }] } }
+      : { $ref: ELEMENT_REF };
+  }
 }
