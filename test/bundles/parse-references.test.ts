@@ -1,3 +1,4 @@
+import type { OperationOutcome } from 'fhir/r4';
 import { FhirError } from '../../src/fhir/outcome';
 import { transactionOrder } from '../../src/fhir/bundle/order';
 import { parseBundle, splitUrl } from '../../src/fhir/bundle/parse';
@@ -206,7 +207,8 @@ describe('ordering and responses', () => {
     });
     const minimal = successEntry({ status: 204, headers: { 'Last-Modified': 'Wed, 01 May 2024 10:00:00 GMT' } }, BASE);
     expect(minimal).toEqual({ response: { status: '204 No Content', lastModified: '2024-05-01T10:00:00.000Z' } });
-    const asOutcome = successEntry({ status: 200, body: { resourceType: 'OperationOutcome', issue: [] } }, BASE);
+    const informational: OperationOutcome = { resourceType: 'OperationOutcome', issue: [] };
+    const asOutcome = successEntry({ status: 200, body: informational }, BASE);
     expect(asOutcome.resource).toBeUndefined();
     expect(asOutcome.response?.outcome).toEqual({ resourceType: 'OperationOutcome', issue: [] });
     expect(statusLine(412)).toBe('412 Precondition Failed');
