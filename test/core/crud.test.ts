@@ -52,7 +52,7 @@ describe('create', () => {
   it('accepts invalid content with a warning outcome in warn mode', async () => {
     const warn = await openTestContext({ settings: { ...server.ctx.settings, validationMode: 'warn' } });
     try {
-      const res = await call(warn.ctx, 'POST', 'Patient', { body: patient({ gender: 'robot' } as Partial<Patient>), headers: { prefer: 'return=OperationOutcome' } });
+      const res = await call(warn.ctx, 'POST', 'Patient', { body: patient({ gender: 'robot' } as unknown as Partial<Patient>), headers: { prefer: 'return=OperationOutcome' } });
       expect(res.status).toBe(201);
       expect(res.body.issue[0].expression).toEqual(['Patient.gender']);
     } finally {

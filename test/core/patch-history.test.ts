@@ -18,7 +18,7 @@ async function newPatient(over: Partial<Patient> = {}) {
 
 describe('JSON Patch (RFC 6902)', () => {
   const doc = { a: { b: [1, 2, 3] }, c: 'x' };
-  const run = (ops: unknown) => applyPatch(doc, parsePatchDocument(ops));
+  const run = (ops: unknown) => applyPatch(doc as Record<string, unknown> & typeof doc, parsePatchDocument(ops));
   const status = (fn: () => unknown) => {
     try {
       fn();
