@@ -1,4 +1,5 @@
 import type { FhirContext, FhirRequest, FhirResponse } from './request';
+import { useEntryDispatcher } from './interactions/batch';
 import { matchRoute } from './router';
 
 /**
@@ -10,3 +11,6 @@ export async function dispatch(req: FhirRequest, ctx: FhirContext): Promise<Fhir
   const { route, params } = matchRoute(req.method, req.path);
   return route.handler(req, ctx, params);
 }
+
+// Batch/transaction entries run through this very function (same routing, same access checks).
+useEntryDispatcher(dispatch);

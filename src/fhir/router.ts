@@ -4,6 +4,7 @@ import type { FhirContext, FhirMethod, FhirRequest, FhirResponse } from './reque
 import { isValidId } from './repository/ids';
 import { capabilities, registerImplemented } from './capabilities/interaction';
 import type { ImplementedInteractions } from './capabilities/statement';
+import { batchOrTransaction } from './interactions/batch';
 import { create } from './interactions/create';
 import { conditionalDelete, deleteInteraction } from './interactions/delete';
 import { history } from './interactions/history';
@@ -66,7 +67,7 @@ const notYet: RouteHandler = async () => {
 export const ROUTES: Readonly<Record<string, Partial<Record<FhirMethod, Route>>>> = {
   '': {
     GET: { interaction: 'search-system', handler: (r, c) => searchSystem(r, c) },
-    POST: { interaction: 'batch', handler: notYet },
+    POST: { interaction: 'batch', handler: (r, c) => batchOrTransaction(r, c) },
   },
   metadata: { GET: { interaction: 'capabilities', handler: (r, c) => capabilities(r, c) } },
   _history: { GET: { interaction: 'history-system', handler: (r, c) => history(r, c, {}) } },
