@@ -49,8 +49,9 @@ describe('transaction', () => {
       expect(entry.response?.etag).toBe('W/"1"');
       expect(entry.response?.lastModified).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     }
-    const [encounter, pat, practitioner, obs] = (out.entry ?? []).map((e) => e.resource as { id: string } & Record<string, never>);
-    expect((encounter as never as { subject: { reference: string } }).subject.reference).toBe(`Patient/${pat?.id}`);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const [encounter, pat, practitioner, obs] = (out.entry ?? []).map((e) => e.resource as any);
+    expect(encounter.subject.reference).toBe(`Patient/${pat?.id}`);
     const readObs = await client.send('GET', `Observation/${obs?.id}`);
     expect(readObs.body.subject.reference).toBe(`Patient/${pat?.id}`);
     expect(readObs.body.encounter.reference).toBe(`Encounter/${encounter?.id}`);
