@@ -13,7 +13,7 @@ import { fullUrlTypeAndId, rewriteQuery, rewriteQueryString, type ReferenceMap }
 /** Pre-assigns ids to POST entries and maps their fullUrl (urn:uuid:, urn:oid:, absolute) to them. */
 export function assignPlaceholders(entries: readonly PlannedEntry[], map: ReferenceMap): void {
   for (const entry of entries) {
-    if (entry.method !== 'POST') continue;
+    if (!entry.create) continue;
     const type = resourceTypeOf(entry);
     entry.request.assignedId = newId();
     entry.id = entry.request.assignedId;
@@ -51,7 +51,7 @@ export async function resolveConditionalTargets(
     const type = entry.resourceType;
     if (!type) continue;
     const at = `Bundle.entry[${entry.index}]`;
-    if (entry.method === 'POST') {
+    if (entry.create) {
       const condition = entry.request.headers['if-none-exist'];
       if (!condition) continue;
       const rewritten = rewriteQueryString(condition.replace(/^.*\?/, ''), map);
@@ -106,9 +106,9 @@ export function assertNoOverlap(entries: readonly PlannedEntry[]): void {
   const seen = new Map<string, number>();
   const conditions = new Map<string, number>();
   for (const entry of entries) {
-    if (entry.method === 'GET' || entry.method === 'HEAD') continue;
+    if (entry.method === 'GET' || entry.method === 'HEAD' || (entry.method === 'POST' && !entry.create)) continue;
     const type = entry.resourceType;
-    if (entry.method === 'POST' && type) {
+    if (entry.create && type) {
       const condition = entry.request.headers['if-none-exist'];
       if (condition) claim(conditions, `${type}?${condition}`, entry.index);
     }

@@ -21,6 +21,8 @@ export interface PlannedEntry {
   id?: string;
   /** True when the url is a search (`Type?query`) used as a condition (PUT/PATCH/DELETE). */
   conditional: boolean;
+  /** True for a create (`POST [type]`), as opposed to a POST search or operation. */
+  create: boolean;
 }
 
 /** An entry that could not be turned into a request; a batch answers it, a transaction fails. */
@@ -80,20 +82,21 @@ function planEntry(raw: unknown, index: number, baseUrl: string): PlannedEntry {
   if (resource !== undefined && (!isObject(resource) || typeof resource.resourceType !== 'string')) {
     throw badRequest(`${at}.resource must be a resource`, [`${at}.resource`]);
   }
-  if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && !resource) {
-    throw badRequest(`${at}.resource is required for ${method}`, [`${at}.resource`]);
-  }
   if (path === '' && method === 'POST') {
     throw badRequest(`${at}: nested batch/transaction Bundles are not supported`, [`${at}.request.url`]);
   }
   const segments = path.split('/');
   const firstSegment = segments[0] ?? '';
   const resourceType = TYPE_PATTERN.test(firstSegment) ? firstSegment : undefined;
+  const create = method === 'POST' && segments.length === 1 && resourceType !== undefined;
+  if ((create || method === 'PUT' || method === 'PATCH') && !resource) {
+    throw badRequest(`${at}.resource is required for ${method} ${path}`, [`${at}.resource`]);
+  }
   const conditional = segments.length === 1 && resourceType !== undefined && query.length > 0 && method !== 'GET' && method !== 'HEAD' && method !== 'POST';
   if ((method === 'PUT' || method === 'DELETE' || method === 'PATCH') && !conditional && segments.length !== 2) {
     throw badRequest(`${at}.request.url must be [type]/[id] or a conditional [type]?[search] for ${method}`, [`${at}.request.url`]);
   }
-  if (method === 'POST' && resourceType && segments.length === 1 && resource && resource.resourceType !== resourceType) {
+  if (create && resource && resource.resourceType !== resourceType) {
     throw badRequest(`${at}.resource is a ${resource.resourceType} but the url names ${resourceType}`, [`${at}.resource`]);
   }
   const request: FhirRequest = {
@@ -112,6 +115,7 @@ function planEntry(raw: unknown, index: number, baseUrl: string): PlannedEntry {
     resourceType,
     id: segments.length >= 2 && resourceType ? segments[1] : undefined,
     conditional,
+    create,
   };
 }
 

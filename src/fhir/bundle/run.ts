@@ -95,7 +95,7 @@ async function executeTransaction(planned: PlannedEntry[], tx: FhirContext, run:
       await prepareEntry(entry, map, tx, cache, true);
       const res = await run(entry.request, tx);
       if (res.status >= 400) throw new FhirError(res.status, outcomeIssues(res));
-      if (entry.method === 'POST') noteCreatedId(entry, res, map);
+      if (entry.create) noteCreatedId(entry, res, map);
       results[entry.index] = successEntry(res, tx.settings.baseUrl);
     }
   } catch (error) {
