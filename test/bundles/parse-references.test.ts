@@ -130,7 +130,7 @@ describe('reference rewriting', () => {
       contained: [{ resourceType: 'Provenance', target: [{ reference: 'urn:uuid:p' }] }],
       derivedFrom: [{ reference: '#contained' }],
       note: [{ text: 'urn:uuid:p' }],
-      identifier: [{ system: 'urn:ietf:rfc:3986', value: 'urn:uuid:p' }],
+      identifier: [{ system: 'urn:ietf:rfc:3986', value: 'urn:uuid:p', assigner: { reference: 'urn:uuid:p' } }],
       valueAttachment: { url: 'urn:uuid:p' },
       instantiatesUri: ['urn:uuid:p'],
     };
@@ -147,6 +147,8 @@ describe('reference rewriting', () => {
     expect(resource.text.div).toContain('src="urn:uuid:q"');
     // Identifier values are data, not links.
     expect(resource.identifier[0]?.value).toBe('urn:uuid:p');
+    expect(resource.identifier[0]?.assigner.reference).toBe('Patient/123');
+    expect(resource.note[0]?.text).toBe('urn:uuid:p');
   });
 
   it('resolves relative references against the entry base of an absolute fullUrl', () => {

@@ -2,8 +2,9 @@
  * Reference resolution inside a transaction Bundle (hl7.org/fhir/R4/http.html#trules):
  * "Servers SHALL replace all matching links in the bundle, whether they are found in the resource
  * ids, resource references, elements of type uri, url, oid, uuid, and <a href="" & <img src="" in
- * the narrative." Canonicals are not replaced; without type information we skip Identifier
- * subtrees, whose values may legitimately look like a placeholder.
+ * the narrative." Canonicals are not replaced; without type information, inside Identifier
+ * subtrees only references (Identifier.assigner) are rewritten: identifier values may
+ * legitimately look like a placeholder.
  */
 
 /** fullUrl (urn:uuid:, urn:oid:, absolute URL) → `Type/id` on this server. */
@@ -16,7 +17,9 @@ export interface ConditionalReference {
   value: string;
 }
 
-const SKIPPED_KEYS: ReadonlySet<string> = new Set(['identifier', 'masterIdentifier']);
+/** String elements that are human text, never links. */
+const TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'display', 'description', 'comment', 'title', 'name']);
+const IDENTIFIER_KEYS: ReadonlySet<string> = new Set(['identifier', 'masterIdentifier']);
 const CONDITIONAL = /^[A-Z][A-Za-z]+\?./;
 const RELATIVE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}(\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 const NARRATIVE_LINK = /\b(href|src)\s*=\s*"([^"]*)"/g;
@@ -32,15 +35,16 @@ export function rewriteLinks(value: unknown, map: ReferenceMap, entryBase?: stri
   return found;
 }
 
-function walk(node: unknown, map: ReferenceMap, entryBase: string | undefined, found: ConditionalReference[]): void {
+function walk(node: unknown, map: ReferenceMap, entryBase: string | undefined, found: ConditionalReference[], inIdentifier = false): void {
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
       const item: unknown = node[i];
       if (typeof item === 'string') {
+        if (inIdentifier) continue;
         const replaced = lookup(item, map, undefined);
         if (replaced !== undefined) node[i] = replaced;
       } else if (typeof item === 'object' && item !== null) {
-        walk(item, map, entryBase, found);
+        walk(item, map, entryBase, found, inIdentifier);
       }
     }
     return;
@@ -54,6 +58,8 @@ function walk(node: unknown, map: ReferenceMap, entryBase: string | undefined, f
         const replaced = lookup(item, map, entryBase);
         if (replaced !== undefined) holder[key] = replaced;
         else if (CONDITIONAL.test(item)) found.push({ holder, key, value: item });
+      } else if (inIdentifier || TEXT_KEYS.has(key)) {
+        continue; // human text, or Identifier.value/system: data that may look like a placeholder
       } else if (key === 'div') {
         if (map.size > 0) holder[key] = item.replace(NARRATIVE_LINK, (all, attr: string, link: string) => {
           const replaced = map.get(link);
@@ -63,8 +69,8 @@ function walk(node: unknown, map: ReferenceMap, entryBase: string | undefined, f
         const replaced = lookup(item, map, undefined);
         if (replaced !== undefined) holder[key] = replaced;
       }
-    } else if (typeof item === 'object' && item !== null && !SKIPPED_KEYS.has(key)) {
-      walk(item, map, entryBase, found);
+    } else if (typeof item === 'object' && item !== null) {
+      walk(item, map, entryBase, found, inIdentifier || IDENTIFIER_KEYS.has(key));
     }
   }
 }
