@@ -1,18 +1,66 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Bundle, BundleEntry, Resource } from 'fhir/r4';
+import request from 'supertest';
 import { call, openTestContext } from '../core/helpers';
 import type { FhirMethod, FhirSettings, OperationDefinitionRef } from '../../src/fhir/request';
 
-/** What the bundle tests need from a server: send a request, get status and JSON body back. */
+/**
+ * What the bundle and operation tests need from a server: send a request, get status and JSON.
+ * Over HTTP through the shared `makeTestApp` helper (test/helpers) when it exists; until the HTTP
+ * layer lands, straight through `dispatch` — the very function the HTTP layer calls.
+ */
 export interface TestClient {
+  readonly overHttp: boolean;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   send(method: FhirMethod, target: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
-export async function openClient(options: { settings?: Partial<FhirSettings>; operations?: OperationDefinitionRef[] } = {}): Promise<TestClient> {
+export interface ClientOptions {
+  settings?: Partial<FhirSettings>;
+  operations?: OperationDefinitionRef[];
+}
+
+interface TestApp {
+  app: Parameters<typeof request>[0];
+  close(): Promise<void>;
+}
+type MakeTestApp = (options: { settings?: Partial<FhirSettings>; operations?: OperationDefinitionRef[] }) => Promise<TestApp>;
+
+function findMakeTestApp(): MakeTestApp | undefined {
+  const dir = path.join(__dirname, '..', 'helpers');
+  if (!existsSync(dir)) return undefined;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(path.join(dir, file)) as { makeTestApp?: MakeTestApp };
+    if (typeof mod.makeTestApp === 'function') return mod.makeTestApp;
+  }
+  return undefined;
+}
+
+export async function openClient(options: ClientOptions = {}): Promise<TestClient> {
+  const settings: Partial<FhirSettings> = { maxBundleEntries: 5000, ...options.settings };
+  const makeTestApp = findMakeTestApp();
+  if (makeTestApp) {
+    const testApp = await makeTestApp({ settings, operations: options.operations });
+    return {
+      overHttp: true,
+      send: async (method, target, body, headers = {}) => {
+        const url = `/fhir/${target}`.replace(/\/$/, '');
+        let req = request(testApp.app)[method === 'HEAD' ? 'head' : (method.toLowerCase() as 'get')](url).set('Accept', 'application/fhir+json');
+        for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
+        if (body !== undefined) req = req.set('Content-Type', 'application/fhir+json').send(JSON.stringify(body));
+        const res = await req;
+        return { status: res.status, body: res.text ? (JSON.parse(res.text) as unknown) : undefined };
+      },
+      close: () => testApp.close(),
+    };
+  }
   const server = await openTestContext({ operations: options.operations ?? [] });
-  server.ctx.settings = { ...server.ctx.settings, maxBundleEntries: 5000, ...options.settings };
+  server.ctx.settings = { ...server.ctx.settings, ...settings };
   return {
+    overHttp: false,
     send: async (method, target, body, headers) => {
       const res = await call(server.ctx, method, target, { body, headers });
       return { status: res.status, body: res.body };
