@@ -3,6 +3,7 @@ import { badRequest, FhirError, issue } from '../outcome';
 import type { FhirContext } from '../request';
 import { findMatches } from '../search/api';
 import type { PlannedEntry } from './parse';
+import { transactionFailure } from './response';
 import { fullUrlTypeAndId, rewriteQuery, rewriteQueryString, type ReferenceMap } from './references';
 
 /**
@@ -48,35 +49,47 @@ export async function resolveConditionalTargets(
   ctx: FhirContext,
 ): Promise<void> {
   for (const entry of entries) {
-    const type = entry.resourceType;
-    if (!type) continue;
-    const at = `Bundle.entry[${entry.index}]`;
-    if (entry.create) {
-      const condition = entry.request.headers['if-none-exist'];
-      if (!condition) continue;
-      const rewritten = rewriteQueryString(condition.replace(/^.*\?/, ''), map);
-      entry.request.headers['if-none-exist'] = rewritten;
-      const matches = await findMatches(type, [...new URLSearchParams(rewritten)], ctx, 2);
-      if (matches.length > 1) throw ambiguous(at, `If-None-Exist matches more than one ${type}`);
-      const existing = matches[0];
-      if (existing) {
-        entry.id = existing._id;
-        if (entry.fullUrl) map.set(entry.fullUrl, `${type}/${existing._id}`);
+    try {
+      await resolveTarget(entry, map, ctx);
+    } catch (error) {
+      // e.g. an unknown search parameter in the condition: name the entry it came from
+      if (error instanceof FhirError && !error.issues.some((i) => i.expression?.some((e) => e.startsWith('Bundle.')))) {
+        throw transactionFailure(entry.index, entry.method, entry.request.path, error);
       }
-      continue;
+      throw error;
     }
-    if (!entry.conditional) continue;
-    rewriteQuery(entry.request.query, map);
-    const matches = await findMatches(type, entry.request.query, ctx, 2);
-    if (matches.length > 1) {
-      if (entry.method === 'DELETE') continue; // the delete interaction decides (412 or multiple delete)
-      throw ambiguous(at, `conditional ${entry.method} ${type}?… matches more than one resource`);
-    }
-    const target = matches[0]?._id;
-    if (entry.method === 'PUT') retargetUpdate(entry, type, target);
-    else if (target) retarget(entry, type, target);
-    if (entry.fullUrl && entry.id) map.set(entry.fullUrl, `${type}/${entry.id}`);
   }
+}
+
+async function resolveTarget(entry: PlannedEntry, map: ReferenceMap, ctx: FhirContext): Promise<void> {
+  const type = entry.resourceType;
+  if (!type) return;
+  const at = `Bundle.entry[${entry.index}]`;
+  if (entry.create) {
+    const condition = entry.request.headers['if-none-exist'];
+    if (!condition) return;
+    const rewritten = rewriteQueryString(condition.replace(/^.*\?/, ''), map);
+    entry.request.headers['if-none-exist'] = rewritten;
+    const matches = await findMatches(type, [...new URLSearchParams(rewritten)], ctx, 2);
+    if (matches.length > 1) throw ambiguous(at, `If-None-Exist matches more than one ${type}`);
+    const existing = matches[0];
+    if (existing) {
+      entry.id = existing._id;
+      if (entry.fullUrl) map.set(entry.fullUrl, `${type}/${existing._id}`);
+    }
+    return;
+  }
+  if (!entry.conditional) return;
+  rewriteQuery(entry.request.query, map);
+  const matches = await findMatches(type, entry.request.query, ctx, 2);
+  if (matches.length > 1) {
+    if (entry.method === 'DELETE') return; // the delete interaction decides (412 or multiple delete)
+    throw ambiguous(at, `conditional ${entry.method} ${type}?… matches more than one resource`);
+  }
+  const target = matches[0]?._id;
+  if (entry.method === 'PUT') retargetUpdate(entry, type, target);
+  else if (target) retarget(entry, type, target);
+  if (entry.fullUrl && entry.id) map.set(entry.fullUrl, `${type}/${entry.id}`);
 }
 
 /** Conditional update: 1 match → update it; 0 → create with the body's id or a new one. */
