@@ -1,0 +1,80 @@
+import type { Identifier, Observation, OperationOutcomeIssue } from 'fhir/r4';
+import { conflict, issue, unprocessable } from '../../fhir/outcome';
+import type { BeforeWriteHook, FhirContext } from '../../fhir/request';
+import { findMatches } from '../../fhir/search/api';
+import { validateProfiles } from '../../fhir/validation/profile';
+import { loadLive, parseReference } from '../internal';
+import { telehealthProfiles } from '../profiles';
+
+/**
+ * Remote patient monitoring readings. THE RULE: an Observation is a remote reading when it names
+ * a `device` or claims the RemoteMonitoringObservation profile. A remote reading
+ * - must reference a registered Device (Observation.device resolves to a live Device) → else 422;
+ * - must have a subject that is an existing Patient → else 422;
+ * - is validated against RemoteMonitoringObservation even when it does not claim it → else 422
+ *   (the validation mode `warn` accepts it, as for every other profile);
+ * - is unique by Observation.identifier: a create whose identifier (system|value) already belongs
+ *   to another Observation is refused with 409, so a retried upload never duplicates a reading.
+ *   Retries that should succeed use conditional create (If-None-Exist / Bundle ifNoneExist:
+ *   `identifier=system|value`), which answers 200 with the stored reading.
+ */
+export function isRemoteReading(observation: Observation): boolean {
+  return observation.device !== undefined || (observation.meta?.profile ?? []).includes(telehealthProfiles().remoteObservation);
+}
+
+const invalid = (message: string, expression: string) => unprocessable([issue('error', 'business-rule', message, [expression])]);
+
+async function assertDevice(ctx: FhirContext, observation: Observation): Promise<void> {
+  if (!observation.device) throw invalid('A remote monitoring reading must reference the Device that measured it', 'Observation.device');
+  const target = parseReference(observation.device, ctx.settings.baseUrl);
+  if (!target || target.type !== 'Device') {
+    throw invalid(`Observation.device must reference a registered Device (got '${observation.device.reference ?? ''}')`, 'Observation.device');
+  }
+  if (!(await loadLive(ctx, 'Device', target.id))) {
+    throw invalid(`Device/${target.id} is not registered on this server; register the Device first`, 'Observation.device');
+  }
+}
+
+async function assertPatient(ctx: FhirContext, observation: Observation): Promise<void> {
+  const target = parseReference(observation.subject, ctx.settings.baseUrl);
+  if (!target || target.type !== 'Patient') {
+    throw invalid('A remote monitoring reading must have a Patient subject', 'Observation.subject');
+  }
+  if (!(await loadLive(ctx, 'Patient', target.id))) throw invalid(`Patient/${target.id} does not exist`, 'Observation.subject');
+}
+
+function assertProfile(ctx: FhirContext, observation: Observation): void {
+  const profile = telehealthProfiles().remoteObservation;
+  const claimed = observation.meta?.profile ?? [];
+  // a claimed profile was already checked by the core's validation of every write
+  if (claimed.includes(profile) || ctx.settings.validationMode === 'warn') return;
+  const issues = validateProfiles({ ...observation, meta: { ...observation.meta, profile: [...claimed, profile] } });
+  const errors = issues.filter((i: OperationOutcomeIssue) => i.severity === 'error' || i.severity === 'fatal');
+  if (errors.length > 0) throw unprocessable(errors);
+}
+
+const usable = (i: Identifier): i is Identifier & { system: string; value: string } =>
+  typeof i.system === 'string' && typeof i.value === 'string' && i.value.length > 0;
+
+async function assertNewIdentifiers(ctx: FhirContext, observation: Observation, id: string): Promise<void> {
+  for (const identifier of (observation.identifier ?? []).filter(usable)) {
+    const token = `${identifier.system}|${identifier.value}`;
+    const found = (await findMatches('Observation', [['identifier', token]], ctx, 2)).find((doc) => doc._id !== id);
+    if (found) {
+      throw conflict(
+        `A reading with identifier ${token} is already stored as Observation/${found._id}; ` +
+          `send it as a conditional create (If-None-Exist: identifier=${token}) to make retries idempotent`,
+      );
+    }
+  }
+}
+
+export const observationBeforeWrite: BeforeWriteHook = async (event, ctx) => {
+  if (event.resourceType !== 'Observation' || !event.after) return;
+  const observation = event.after as Observation;
+  if (!isRemoteReading(observation)) return;
+  await assertDevice(ctx, observation);
+  await assertPatient(ctx, observation);
+  assertProfile(ctx, observation);
+  if (event.interaction === 'create') await assertNewIdentifiers(ctx, observation, event.id);
+};
