@@ -1,38 +1,33 @@
 import type { Bundle, CapabilityStatementRestResourceSearchParam, Resource } from 'fhir/r4';
 import type { FhirContext } from '../request';
 import type { ResourceDocument } from '../resource-document';
+import { capabilitySearchParams } from './capability';
+import { indexResource as computeIndex } from './indexer';
+import { findDocuments, runSearch } from './run';
+import type { SearchInput } from './input';
+
+export type { SearchInput } from './input';
 
 /**
- * The search module's public surface, used by interactions and operations.
- * FIRST CUT (contract only): the search issue replaces these bodies with the real engine.
+ * The search module's public surface, used by interactions and operations
+ * (hl7.org/fhir/R4/search.html). See docs/readme/30-search.md for what is supported.
  */
 
 /** Index entries and patient compartments of a resource, computed at write time. */
 export function indexResource(resource: Resource): Pick<ResourceDocument, 'idx' | 'compartments'> {
-  void resource;
-  return { idx: {}, compartments: [] };
-}
-
-export interface SearchInput {
-  /** Undefined for system-level search (`GET [base]?_type=...`). */
-  resourceType?: string;
-  query: Array<[string, string]>;
-  /** Compartment search `Patient/1/Observation`. */
-  compartment?: { type: string; id: string };
-  /** `Prefer: handling=lenient` */
-  lenient: boolean;
+  return computeIndex(resource);
 }
 
 /** Runs a search and returns the searchset Bundle with paging links. */
 export async function searchResources(input: SearchInput, ctx: FhirContext): Promise<Bundle> {
-  void input;
-  void ctx;
-  throw new Error('search not implemented yet');
+  return runSearch(input, ctx);
 }
 
 /**
  * Current (non-deleted) documents of `resourceType` matching `query` — for conditional
  * create/update/delete/patch and conditional references. Returns at most `limit` documents.
+ * The caller's search restriction applies (a patient-scoped token never matches other data);
+ * result parameters (_sort, _count, ...) in `query` are ignored.
  */
 export async function findMatches(
   resourceType: string,
@@ -40,11 +35,7 @@ export async function findMatches(
   ctx: FhirContext,
   limit = 2,
 ): Promise<ResourceDocument[]> {
-  void resourceType;
-  void query;
-  void ctx;
-  void limit;
-  throw new Error('search not implemented yet');
+  return findDocuments(resourceType, query, ctx, limit);
 }
 
 /**
@@ -52,6 +43,7 @@ export async function findMatches(
  * (name, definition canonical, type, documentation). Added by the core for capabilities.
  */
 export function searchParamsFor(resourceType: string): CapabilityStatementRestResourceSearchParam[] {
-  void resourceType;
-  return [];
+  return capabilitySearchParams(resourceType);
 }
+
+export { indexSpecsFor } from './indexes';
