@@ -1,3 +1,4 @@
+import type { Resource } from 'fhir/r4';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -72,7 +73,7 @@ export async function openTelehealth(config: Partial<TelehealthConfig> = {}, set
 
 /** Creates `resource` and returns it as stored (fails the test on anything but 201). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function created(client: TelehealthClient, resource: { resourceType: string } & Record<string, unknown>): Promise<any> {
+export async function created(client: TelehealthClient, resource: Resource): Promise<any> {
   const res = await client.send('POST', resource.resourceType, resource);
   if (res.status !== 201) throw new Error(`create ${resource.resourceType} → ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
