@@ -66,7 +66,8 @@ export async function openTelehealth(config: Partial<TelehealthConfig> = {}, set
   server.ctx.settings = { ...server.ctx.settings, maxBundleEntries: 5000, ...settings };
   return {
     overHttp: false,
-    send: async (method, target, body, headers) => call(server.ctx, method, target, { body, headers }),
+    send: async (method, target, body, headers = {}) =>
+      call(server.ctx, method, target, { body, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])) }),
     close: () => server.close(),
   };
 }

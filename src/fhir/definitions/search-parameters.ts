@@ -1,4 +1,5 @@
 import type { SearchParameter } from 'fhir/r4';
+import { extraSearchParameters } from './extra-search-parameters';
 import { isHl7Canonical, readDefinitionFile } from './files';
 import { isResourceType, resourceTypeNames } from './resource-types';
 
@@ -83,7 +84,9 @@ function expressionFor(expression: string, type: string): string | undefined {
 
 function load(): Map<string, Map<string, SearchParamDef>> {
   const bundle = readDefinitionFile<Bundle>('search-parameters.json');
-  const all = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is SearchParameter => !!r && isHl7Canonical(r.url));
+  const hl7 = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is SearchParameter => !!r && isHl7Canonical(r.url));
+  // Telefhir's own additions (conformance/SearchParameter-*.json) come after HL7's
+  const all = [...hl7, ...extraSearchParameters()];
   const byUrl = new Map(all.map((sp) => [sp.url, sp]));
   const result = new Map<string, Map<string, SearchParamDef>>();
   const types = resourceTypeNames();
