@@ -133,9 +133,14 @@ export function binaryRoutes(config: TelehealthConfig): RawRoute[] {
 
 /** A deleted Binary, or one replaced by JSON with inline data, releases its stored bytes. */
 export const binaryAfterWrite: AfterWriteHook = async (event, ctx) => {
-  if (event.resourceType !== 'Binary') return;
-  const replaced = event.interaction !== 'create' && (event.interaction === 'delete' || (event.after as Binary | undefined)?.data !== undefined);
-  if (replaced) await ctx.store.blobs.delete(event.id).catch(() => undefined);
+  if (event.resourceType !== 'Binary' || !event.before) return;
+  const replaced = event.interaction === 'delete' || (event.after as Binary | undefined)?.data !== undefined;
+  if (!replaced) return;
+  try {
+    await ctx.store.blobs.delete(event.id);
+  } catch {
+    // no stored bytes to release (a Binary written as JSON all along)
+  }
 };
 
 export { mediaType };

@@ -1,0 +1,134 @@
+import type { Bundle, Resource } from 'fhir/r4';
+import { generateDataset, type Dataset } from './dataset';
+
+/**
+ * `npm run seed -- [--base URL] [--token T] [--patients N] [--seed N]`: loads the synthetic
+ * telehealth dataset through the public FHIR API with fhir-kit-client (transaction Bundles of
+ * conditional creates). Safe to re-run: nothing is created twice.
+ */
+export interface LoadOptions {
+  base: string;
+  token?: string;
+  patients: number;
+  seed: number;
+  today?: Date;
+  log?: (line: string) => void;
+}
+
+export interface LoadReport {
+  /** Entries answered 201 (created) and 200 (already there), per resource type. */
+  created: Record<string, number>;
+  existing: Record<string, number>;
+  millis: number;
+}
+
+/** The slice of fhir-kit-client's Client the loader uses. */
+interface FhirClient {
+  transaction(params: { body: Bundle }): Promise<unknown>;
+  read(params: { resourceType: string; id: string }): Promise<unknown>;
+  update(params: { resourceType: string; id: string; body: Resource }): Promise<unknown>;
+}
+
+// fhir-kit-client 2 is an ES module: load it with a real dynamic import (not compiled to require)
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ Client: new (config: object) => FhirClient }>;
+
+async function openClient(base: string, token?: string): Promise<FhirClient> {
+  const { Client } = await importModule('fhir-kit-client');
+  return new Client({ baseUrl: base, ...(token ? { bearerToken: token } : {}) });
+}
+
+function tally(report: LoadReport, response: unknown): void {
+  for (const entry of (response as Bundle).entry ?? []) {
+    const status = entry.response?.status ?? '';
+    const type = /^(?:.*\/)?([A-Z][A-Za-z]+)\/[^/]+(?:\/_history\/.*)?$/.exec(entry.response?.location ?? entry.fullUrl ?? '')?.[1] ?? entry.resource?.resourceType ?? 'unknown';
+    const bucket = status.startsWith('201') ? report.created : report.existing;
+    bucket[type] = (bucket[type] ?? 0) + 1;
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const e = error as { response?: { status?: number }; status?: number };
+  return e?.response?.status ?? e?.status;
+}
+
+export async function loadSeed(options: LoadOptions): Promise<LoadReport> {
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  const today = options.today ?? new Date(new Date().toISOString().slice(0, 10));
+  const dataset: Dataset = generateDataset({ patients: options.patients, seed: options.seed, today });
+  const client = await openClient(options.base.replace(/\/+$/, ''), options.token);
+  const report: LoadReport = { created: {}, existing: {}, millis: 0 };
+  let done = 0;
+  for (const bundle of dataset.bundles) {
+    try {
+      tally(report, await client.transaction({ body: bundle }));
+    } catch (error) {
+      const detail = JSON.stringify((error as { response?: { data?: unknown } }).response?.data ?? String(error)).slice(0, 600);
+      throw new Error(`Seed transaction ${done + 1}/${dataset.bundles.length} failed (${statusOf(error) ?? 'no status'}): ${detail}`);
+    }
+    done += 1;
+    if (done % 25 === 0) log(`  ${done}/${dataset.bundles.length} bundles`);
+  }
+  for (const photo of dataset.photos) {
+    const id = photo.binary.id as string;
+    let present = true;
+    try {
+      await client.read({ resourceType: 'Binary', id });
+    } catch (error) {
+      if (statusOf(error) !== 404 && statusOf(error) !== 410) throw error;
+      present = false;
+    }
+    if (!present) {
+      await client.update({ resourceType: 'Binary', id, body: photo.binary });
+      report.created.Binary = (report.created.Binary ?? 0) + 1;
+    } else report.existing.Binary = (report.existing.Binary ?? 0) + 1;
+    tally(report, await client.transaction({ body: photo.media }));
+  }
+  report.millis = Date.now() - started;
+  return report;
+}
+
+function parseArgs(argv: string[]): LoadOptions {
+  const options: LoadOptions = { base: process.env.FHIR_BASE_URL ?? 'http://localhost:8080/fhir', patients: 100, seed: 42, token: process.env.FHIR_TOKEN };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    const int = (name: string) => {
+      const n = Number(value());
+      if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
+      return n;
+    };
+    if (arg === '--base') options.base = value();
+    else if (arg === '--token') options.token = value();
+    else if (arg === '--patients') options.patients = int('--patients');
+    else if (arg === '--seed') options.seed = int('--seed');
+    else if (arg === '--help' || arg === '-h') {
+      console.log('Usage: npm run seed -- [--base http://localhost:8080/fhir] [--token <bearer>] [--patients 100] [--seed 42]');
+      process.exit(0);
+    } else throw new Error(`Unknown argument ${arg} (see --help)`);
+  }
+  return options;
+}
+
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+const list = (r: Record<string, number>) => Object.entries(r).sort().map(([t, n]) => `${t} ${n}`).join(', ') || 'nothing';
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  console.log(`Seeding ${options.patients} patients (seed ${options.seed}) into ${options.base}`);
+  const report = await loadSeed({ ...options, log: (line) => console.log(line) });
+  console.log(`Created ${sum(report.created)}: ${list(report.created)}`);
+  console.log(`Already present ${sum(report.existing)}: ${list(report.existing)}`);
+  console.log(`Done in ${(report.millis / 1000).toFixed(1)} s. Try: curl '${options.base}/Flag?status=active' and '${options.base}/Slot?status=free'`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,29 @@
+/** mulberry32: a tiny seeded PRNG, so `--seed N` always yields the same dataset. */
+export class Random {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0 || 0x9e3779b9;
+  }
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
+  /** Normal-ish variation (sum of uniforms) around `mean` with spread `sd`. */
+  around(mean: number, sd: number): number {
+    const u = this.next() + this.next() + this.next() + this.next() - 2;
+    return mean + u * sd * 1.7;
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+}

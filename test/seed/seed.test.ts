@@ -1,0 +1,78 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { generateDataset } from '../../seed/dataset';
+import { startServer, type ListeningServer } from './server';
+
+const root = path.join(__dirname, '..', '..');
+
+/** The seed loader runs as the operator runs it: compiled, in its own node process, with fhir-kit-client. */
+function compileLoader(): string {
+  mkdirSync(path.join(root, 'dist'), { recursive: true });
+  const out = mkdtempSync(path.join(root, 'dist', 'seed-test-'));
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), 'seed/load.ts', '--outDir', out, '--module', 'commonjs', '--target', 'ES2022', '--esModuleInterop', '--skipLibCheck', '--types', 'node'],
+    { cwd: root, stdio: 'pipe' },
+  );
+  return out;
+}
+
+/** Asynchronous: the server answering the loader lives in this very process. */
+async function runLoader(out: string, base: string, ...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(out, 'load.js'), '--base', base, ...args], { encoding: 'utf8', timeout: 60_000 });
+    return stdout;
+  } catch (error) {
+    const e = error as { code?: number; stderr?: string; stdout?: string };
+    throw new Error(`seed failed (${e.code}): ${e.stderr}\n${e.stdout}`);
+  }
+}
+
+describe('seed dataset', () => {
+  it('is deterministic for a seed and different for another', () => {
+    const today = new Date('2025-03-01T00:00:00Z');
+    const a = JSON.stringify(generateDataset({ patients: 5, seed: 7, today }));
+    expect(JSON.stringify(generateDataset({ patients: 5, seed: 7, today }))).toBe(a);
+    expect(JSON.stringify(generateDataset({ patients: 5, seed: 8, today }))).not.toBe(a);
+    const big = generateDataset({ patients: 100, seed: 42, today });
+    expect(big.counts).toMatchObject({ Patient: 100, Practitioner: 10, Schedule: 10 });
+    expect(big.counts.Observation).toBeGreaterThan(4000);
+  });
+
+  describe('loaded through the FHIR API', () => {
+    let server: ListeningServer;
+    let out: string;
+    beforeAll(async () => {
+      out = compileLoader();
+      server = await startServer();
+    }, 120_000);
+    afterAll(async () => {
+      await server?.close();
+      if (out) rmSync(out, { recursive: true, force: true });
+    });
+
+    it('loads --patients 5, the telehealth searches find it, and a second run creates nothing', async () => {
+      const first = await runLoader(out, server.base, '--patients', '5', '--seed', '7');
+      expect(first).toMatch(/Created \d+/);
+      const total = async (query: string) => (await server.get(`${query}${query.includes('?') ? '&' : '?'}_summary=count`)).body.total as number;
+      expect(await total('Patient?identifier=https://telefhir.example/mrn|MRN-000001')).toBe(1);
+      expect(await total('Patient')).toBe(5);
+      expect(await total('Practitioner')).toBe(10);
+      expect(await total('Slot?status=free')).toBeGreaterThan(0);
+      expect(await total('Appointment?status=booked')).toBeGreaterThan(0);
+      expect(await total('Encounter?class=VR')).toBe(5);
+      expect(await total('Observation?code=http://loinc.org|8867-4')).toBe(5 * 30);
+      expect(await total('Flag?status=active')).toBeGreaterThan(0);
+      expect(await total('Media?patient.identifier=https://telefhir.example/mrn|MRN-000001')).toBe(1);
+      const photo = (await server.get('Media?_count=1')).body.entry[0].resource;
+      expect((await server.get(photo.content.url)).status).toBe(200);
+      const counts = ['Patient', 'Observation', 'Appointment', 'Encounter', 'Flag', 'Media', 'Binary', 'Slot', 'Device'];
+      const before = await Promise.all(counts.map((t) => total(t)));
+      const second = await runLoader(out, server.base, '--patients', '5', '--seed', '7');
+      expect(second).toMatch(/Created 0:/);
+      expect(await Promise.all(counts.map((t) => total(t)))).toEqual(before);
+    }, 120_000);
+  });
+});
