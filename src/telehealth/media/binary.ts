@@ -78,9 +78,13 @@ async function createRaw(req: RawRequest, ctx: FhirContext, config: TelehealthCo
 /** The bytes of a Binary: its blob, else its inline base64 `data` (a Binary created as JSON). */
 async function content(ctx: FhirContext, doc: LiveDocument): Promise<{ size: number; open: (range?: { start: number; end: number }) => Promise<NodeJS.ReadableStream> }> {
   const id = doc._id;
-  const blob = await ctx.store.blobs.stat(id);
-  if (blob) return { size: blob.size, open: (range) => ctx.store.blobs.read(id, range) };
-  const bytes = Buffer.from((doc.resource as Binary).data ?? '', 'base64');
+  const data = (doc.resource as Binary).data;
+  // inline data wins: writing JSON data over a raw Binary releases its blob (binaryAfterWrite)
+  if (data === undefined) {
+    const blob = await ctx.store.blobs.stat(id);
+    if (blob) return { size: blob.size, open: (range) => ctx.store.blobs.read(id, range) };
+  }
+  const bytes = Buffer.from(data ?? '', 'base64');
   return { size: bytes.length, open: async (range) => Readable.from([range ? bytes.subarray(range.start, range.end + 1) : bytes]) };
 }
 

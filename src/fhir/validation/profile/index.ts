@@ -1,18 +1,57 @@
 import type { OperationOutcomeIssue, Resource } from 'fhir/r4';
+import { issue } from '../../outcome';
+import { profilesOfType, structureDefinition } from '../../definitions/structure-definitions';
+import { baseTreeOf, treeOf } from './element-tree';
+import { newRun } from './run';
+import { validateTree } from './walker';
+
+export { skippedInvariants } from './invariants';
 
 /**
  * Profile validation beyond the JSON schema: StructureDefinition cardinality, fixed/pattern values,
  * slicing, required bindings, FHIRPath invariants — against the base definition of the type and
  * every known profile in meta.profile (an unknown profile is a warning).
- * FIRST CUT (contract only): the profile-validation issue replaces this body.
  */
-export function validateProfiles(resource: Resource): OperationOutcomeIssue[] {
-  void resource;
-  return [];
+export interface ProfileValidationOptions {
+  /** Further profiles to check the resource against (e.g. the `profile` parameter of $validate). */
+  profiles?: readonly string[];
+}
+
+export function validateProfiles(resource: Resource, options: ProfileValidationOptions = {}): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  const type = (resource as { resourceType?: unknown }).resourceType;
+  if (typeof type !== 'string') return [issue('error', 'structure', 'A resource needs a resourceType')];
+  const base = baseTreeOf(type);
+  if (!base) return [issue('error', 'structure', `Unknown resource type '${type}'`, ['resourceType'])];
+  const seen = new Set<string>();
+  const record = resource as unknown as Record<string, unknown>;
+  validateTree(base, record, newRun(issues, seen, undefined, record, record));
+
+  const claimed = Array.isArray(resource.meta?.profile) ? resource.meta.profile : [];
+  const requested: Array<{ url: string; location: string }> = claimed.map((url, i) => ({ url, location: `${type}.meta.profile[${i}]` }));
+  for (const url of options.profiles ?? []) if (!claimed.includes(url)) requested.push({ url, location: type });
+  for (const { url, location } of requested) {
+    if (typeof url !== 'string') continue;
+    const tree = treeOf(url);
+    if (!tree) {
+      const known = structureDefinition(url) !== undefined;
+      const why = known ? 'cannot be compiled by this server' : 'is not known to this server';
+      issues.push(issue('warning', 'not-supported', `Profile ${url} ${why}: the resource was not validated against it`, [location]));
+      continue;
+    }
+    if (tree.type !== type) {
+      issues.push(issue('error', 'structure', `Profile ${url} constrains ${tree.type}, not ${type}`, [location]));
+      continue;
+    }
+    validateTree(tree, record, newRun(issues, seen, url, record, record));
+  }
+  return issues;
 }
 
 /** Canonical URLs of the profiles the server validates against (listed in the CapabilityStatement). */
 export function supportedProfiles(resourceType: string): string[] {
-  void resourceType;
-  return [];
+  return profilesOfType(resourceType)
+    .map((sd) => sd.url)
+    .filter((url) => treeOf(url) !== undefined)
+    .sort();
 }
