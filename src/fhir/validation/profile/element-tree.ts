@@ -17,6 +17,8 @@ export interface Invariant {
   severity: 'error' | 'warning';
   human: string;
   expression: string;
+  /** Marked best-practice by HL7 (e.g. dom-6): reported by $validate, not on every write. */
+  bestPractice: boolean;
 }
 
 export interface Discriminator {
@@ -54,6 +56,7 @@ export interface ElementTree {
   url: string;
   /** The type constrained, e.g. `Observation`. */
   type: string;
+  kind: StructureDefinition['kind'];
   /** True for a constraint profile (issues name the profile). */
   isProfile: boolean;
   root: ElementNode;
@@ -89,7 +92,7 @@ export const isPrimitiveType = (code: string) => /^[a-z]/.test(code) || code.sta
 
 function compile(sd: StructureDefinition): ElementTree {
   const elements = snapshotElements(sd);
-  const tree = { url: sd.url, type: sd.type, isProfile: sd.derivation === 'constraint', byId: new Map() } as ElementTree;
+  const tree = { url: sd.url, type: sd.type, kind: sd.kind, isProfile: sd.derivation === 'constraint', byId: new Map() } as ElementTree;
   for (const element of elements) {
     const node = toNode(element, tree);
     tree.byId.set(node.id, node);
@@ -128,7 +131,13 @@ function toNode(e: ElementDefinition, tree: ElementTree): ElementNode {
     types: (e.type ?? []).map((t) => ({ code: t.code, profiles: t.profile ?? [] })),
     invariants: (e.constraint ?? [])
       .filter((c) => typeof c.expression === 'string' && c.expression.length > 0)
-      .map((c) => ({ key: c.key, severity: c.severity === 'error' ? 'error' : 'warning', human: c.human, expression: c.expression as string })),
+      .map((c) => ({
+        key: c.key,
+        severity: c.severity === 'error' ? 'error' : 'warning',
+        human: c.human,
+        expression: c.expression as string,
+        bestPractice: (c.extension ?? []).some((x) => x.url.endsWith('/elementdefinition-bestpractice') && x.valueBoolean === true),
+      })),
     slices: [],
     children: [],
     keys: new Map(),

@@ -15,6 +15,8 @@ export { skippedInvariants } from './invariants';
 export interface ProfileValidationOptions {
   /** Further profiles to check the resource against (e.g. the `profile` parameter of $validate). */
   profiles?: readonly string[];
+  /** Also report HL7 best-practice invariants such as dom-6 (narrative): on for $validate, off on writes. */
+  bestPractice?: boolean;
 }
 
 export function validateProfiles(resource: Resource, options: ProfileValidationOptions = {}): OperationOutcomeIssue[] {
@@ -25,7 +27,7 @@ export function validateProfiles(resource: Resource, options: ProfileValidationO
   if (!base) return [issue('error', 'structure', `Unknown resource type '${type}'`, ['resourceType'])];
   const seen = new Set<string>();
   const record = resource as unknown as Record<string, unknown>;
-  validateTree(base, record, newRun(issues, seen, undefined, record, record));
+  validateTree(base, record, newRun(issues, seen, undefined, record, record, options.bestPractice));
 
   const claimed = Array.isArray(resource.meta?.profile) ? resource.meta.profile : [];
   const requested: Array<{ url: string; location: string }> = claimed.map((url, i) => ({ url, location: `${type}.meta.profile[${i}]` }));
@@ -43,7 +45,7 @@ export function validateProfiles(resource: Resource, options: ProfileValidationO
       issues.push(issue('error', 'structure', `Profile ${url} constrains ${tree.type}, not ${type}`, [location]));
       continue;
     }
-    validateTree(tree, record, newRun(issues, seen, url, record, record));
+    validateTree(tree, record, newRun(issues, seen, url, record, record, options.bestPractice));
   }
   return issues;
 }

@@ -16,10 +16,19 @@ export interface Run {
   /** True while probing whether an item conforms (profile discriminators): no issue is kept. */
   probing: boolean;
   errorCount: number;
+  /** Report best-practice invariants (dom-6...): $validate does, writes do not. */
+  bestPractice: boolean;
 }
 
-export function newRun(issues: OperationOutcomeIssue[], seen: Set<string>, profile: string | undefined, resource: unknown, rootResource: unknown): Run {
-  return { issues, seen, profile, resource, rootResource, probing: false, errorCount: 0 };
+export function newRun(
+  issues: OperationOutcomeIssue[],
+  seen: Set<string>,
+  profile: string | undefined,
+  resource: unknown,
+  rootResource: unknown,
+  bestPractice = false,
+): Run {
+  return { issues, seen, profile, resource, rootResource, probing: false, errorCount: 0, bestPractice };
 }
 
 /**

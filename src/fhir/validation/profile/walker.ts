@@ -59,7 +59,7 @@ function validateNestedResource(resource: Record<string, unknown>, location: str
     report(run, 'error', 'structure', `Unknown resource type '${describe(resource.resourceType)}'`, location);
     return;
   }
-  const inner = newRun(run.issues, run.seen, undefined, resource, run.rootResource);
+  const inner = newRun(run.issues, run.seen, undefined, resource, run.rootResource, run.bestPractice);
   inner.probing = run.probing;
   validateTree(tree, resource, inner, location);
   run.errorCount += inner.errorCount;
@@ -113,7 +113,9 @@ export function validateChildren(source: ElementNode, record: Record<string, unk
     if (keys) keys.push(name);
     else found.set(hit.child, [name]);
   }
-  if (!meaningful) report(run, 'error', 'invariant', 'Constraint ele-1 failed: All FHIR elements must have a @value or children', location);
+  // ele-1 constrains elements; a resource may be empty (only its resourceType)
+  const isResource = source === source.tree.root && source.tree.kind === 'resource';
+  if (!meaningful && !isResource) report(run, 'error', 'invariant', 'Constraint ele-1 failed: All FHIR elements must have a @value or children', location);
   for (const child of source.children) {
     const keys = found?.get(child);
     if (!keys) {
@@ -166,6 +168,7 @@ function runInvariants(own: Invariant[], fromType: Invariant[] | undefined, entr
   const done = fromType?.length ? new Set<string>() : undefined;
   for (const list of fromType?.length ? [own, fromType] : [own]) {
     for (const invariant of list) {
+      if (invariant.bestPractice && !run.bestPractice) continue;
       if (done) {
         if (done.has(invariant.key)) continue;
         done.add(invariant.key);
