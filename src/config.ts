@@ -1,0 +1,151 @@
+/**
+ * Every Telefhir setting, read once from environment variables (or `--flag value` /
+ * `--flag=value` command-line equivalents, which win) and validated before anything starts.
+ * An invalid setting stops the server with a message naming the variable and what it expects.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  /** PORT: TCP port to listen on (8080). 0 picks a free port. */
+  port: number;
+  /** HOST: interface to bind (0.0.0.0). */
+  host: string;
+  /** BASE_URL: absolute public FHIR base URL, no trailing slash (http://localhost:PORT/fhir). */
+  baseUrl: string;
+  /** DATA_DIR: directory of the embedded store's journal and blobs (./data). */
+  dataDir: string;
+  /** MONGODB_URI: when set, MongoDB (a replica set) replaces the embedded store. */
+  mongodbUri?: string;
+  /** LOG_LEVEL: pino level (info); `silent` logs nothing. */
+  logLevel: LogLevel;
+  /** MAX_BODY_BYTES: largest JSON request body (16 MB); larger → 413. */
+  maxBodyBytes: number;
+  /** DEFAULT_PAGE_SIZE: search page size when `_count` is absent (20). */
+  defaultPageSize: number;
+  /** MAX_PAGE_SIZE: largest honoured `_count` (1000). */
+  maxPageSize: number;
+  /** MAX_BUNDLE_ENTRIES: largest batch/transaction (10000). */
+  maxBundleEntries: number;
+  /** VALIDATION_MODE: `reject` invalid writes with 422, or `warn` and accept them (reject). */
+  validationMode: 'reject' | 'warn';
+  /** AUTH: `on` (SMART authorization required) or `off` (every caller unrestricted) (on). */
+  auth: boolean;
+  /** BINARY_MAX_BYTES: largest raw Binary upload (100 MB). */
+  binaryMaxBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+/** `--max-body-bytes 1mb` and `--max-body-bytes=1mb` → MAX_BODY_BYTES. */
+export function flagsToEnv(argv: readonly string[]): Source {
+  const out: Source = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    const name = (eq >= 0 ? arg.slice(2, eq) : arg.slice(2)).replace(/-/g, '_').toUpperCase();
+    let value: string | undefined;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else if (i + 1 < argv.length && !(argv[i + 1] as string).startsWith('--')) value = argv[++i];
+    else value = 'true';
+    out[name] = value;
+  }
+  return out;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 };
+
+/** `16777216`, `16mb`, `512kb`, `1gb` → bytes (binary multiples). */
+export function parseByteSize(raw: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(raw);
+  if (!match) return undefined;
+  const unit = SIZE_UNITS[(match[2] ?? '').toLowerCase()];
+  if (unit === undefined) return undefined;
+  const value = Math.floor(Number(match[1]) * unit);
+  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+/** Reads and validates the configuration; throws ConfigError listing every problem at once. */
+export function loadConfig(env: Source = process.env, argv: readonly string[] = process.argv.slice(2)): Config {
+  const source: Source = { ...env, ...flagsToEnv(argv) };
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const value = source[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max}, got '${raw}'`);
+      return fallback;
+    }
+    return value;
+  };
+  const bytes = (name: string, fallback: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const value = parseByteSize(raw);
+    if (value === undefined) problems.push(`${name} must be a size such as 1048576, 512kb or 16mb, got '${raw}'`);
+    return value ?? fallback;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = get(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      problems.push(`${name} must be one of ${allowed.join(', ')}, got '${raw}'`);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const port = integer('PORT', 8080, 0, 65535);
+  const host = get('HOST') ?? '0.0.0.0';
+  const baseUrl = (get('BASE_URL') ?? `http://localhost:${port}/fhir`).replace(/\/+$/, '');
+  if (!isHttpUrl(baseUrl)) problems.push(`BASE_URL must be an absolute http(s) URL without query or fragment, got '${baseUrl}'`);
+  const mongodbUri = get('MONGODB_URI');
+  if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  }
+  const defaultPageSize = integer('DEFAULT_PAGE_SIZE', 20, 1, 100000);
+  const maxPageSize = integer('MAX_PAGE_SIZE', 1000, 1, 100000);
+  if (defaultPageSize > maxPageSize) problems.push(`DEFAULT_PAGE_SIZE (${defaultPageSize}) must not exceed MAX_PAGE_SIZE (${maxPageSize})`);
+  const authRaw = oneOf('AUTH', ['on', 'off', 'true', 'false', '1', '0'], 'on');
+
+  const config: Config = {
+    port,
+    host,
+    baseUrl,
+    dataDir: get('DATA_DIR') ?? './data',
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    maxBodyBytes: bytes('MAX_BODY_BYTES', 16 * 1024 ** 2),
+    defaultPageSize,
+    maxPageSize,
+    maxBundleEntries: integer('MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
+    validationMode: oneOf('VALIDATION_MODE', ['reject', 'warn'] as const, 'reject'),
+    auth: authRaw === 'on' || authRaw === 'true' || authRaw === '1',
+    binaryMaxBytes: bytes('BINARY_MAX_BYTES', 100 * 1024 ** 2),
+  };
+  if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,76 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { AuthModule } from '../auth/api';
+import type { AfterWriteHook, BeforeWriteHook, FhirServices, FhirSettings, OperationDefinitionRef } from '../fhir/request';
+import { notFound } from '../fhir/outcome';
+import { silentLogger, type Logger } from '../log';
+import type { DocumentStore } from '../storage/port';
+import { createFhirHandler } from './fhir-handler';
+import { healthz, readyz } from './health';
+import { commonMiddleware } from './middleware';
+import type { RawRoute } from './raw-routes';
+import { writeError, type ReplyMeta } from './render';
+
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface AppDeps {
+  store: DocumentStore;
+  settings: FhirSettings;
+  operations?: OperationDefinitionRef[];
+  beforeWrite?: BeforeWriteHook[];
+  afterWrite?: AfterWriteHook[];
+  /** The SMART authorization server; absent means AUTH=off (every caller unrestricted). */
+  auth?: AuthModule;
+  /**
+   * Routes offered each FHIR-base request before its body is read (raw Binary content, ...);
+   * see ./raw-routes.ts. Checked in order; the first that accepts the request answers it.
+   */
+  rawRoutes?: RawRoute[];
+  logger?: Logger;
+  /** Largest JSON request body; larger → 413 (default 16 MB). */
+  maxBodyBytes?: number;
+}
+
+/**
+ * The Express 5 application: the FHIR base at /fhir (a single hand-written handler, the hot path),
+ * then CORS and request ids for everything else, health endpoints, the auth router, and a 404 /
+ * error handler that answer with OperationOutcome.
+ */
+export function createApp(deps: AppDeps): Express {
+  const logger = deps.logger ?? silentLogger;
+  const settings: FhirSettings = deps.auth ? { ...deps.settings, security: deps.auth.capabilitySecurity() } : deps.settings;
+  const services: FhirServices = {
+    store: deps.store,
+    settings,
+    operations: deps.operations ?? [],
+    beforeWrite: deps.beforeWrite ?? [],
+    afterWrite: deps.afterWrite ?? [],
+  };
+  const fhir = createFhirHandler({
+    services,
+    auth: deps.auth,
+    rawRoutes: deps.rawRoutes ?? [],
+    logger,
+    maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  });
+
+  const app = express();
+  app.disable('etag');
+  app.disable('x-powered-by');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!fhir(req, res)) next();
+  });
+  app.use(commonMiddleware(logger));
+  app.get('/healthz', healthz);
+  app.get('/readyz', readyz(deps.store));
+  if (deps.auth) app.use(deps.auth.router);
+  app.use((req: Request, _res: Response, next: NextFunction) => next(notFound(`No endpoint at ${req.method} ${req.path}`)));
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    writeError(res, metaOf(req, res), error, logger);
+  });
+  return app;
+}
+
+function metaOf(req: Request, res: Response): ReplyMeta {
+  const id = res.getHeader('X-Request-Id');
+  return { requestId: typeof id === 'string' ? id : '', origin: req.headers.origin, pretty: false };
+}

@@ -1,0 +1,145 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { AuthModule } from '../auth/api';
+import { UNRESTRICTED, type AccessContext } from '../fhir/access/context';
+import { dispatch } from '../fhir/dispatch';
+import { FhirError, issue } from '../fhir/outcome';
+import type { FhirContext, FhirMethod, FhirRequest, FhirServices } from '../fhir/request';
+import { logRequest, type Logger } from '../log';
+import { hasBody, parseJson, readBody } from './body';
+import { preflightHeaders } from './cors';
+import { bodyKind, checkResponseFormat } from './negotiation';
+import type { RawRequest, RawRoute } from './raw-routes';
+import { writeError, writeFhir, type ReplyMeta } from './render';
+import { requestIdFrom } from './request-id';
+import { routePattern } from './route-pattern';
+import { writeRaw } from './write-raw';
+
+export interface FhirHandlerOptions {
+  services: FhirServices;
+  auth?: AuthModule;
+  rawRoutes: RawRoute[];
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+const METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const PREFIX = '/fhir';
+
+/**
+ * The FHIR base: adapts a Node request under /fhir to `dispatch` and renders its answer. Written
+ * as one plain function (no middleware chain) because it is the hot path. Returns false for
+ * requests that are not its own (outside /fhir, or the auth module's /fhir/.well-known), so the
+ * Express app can pass them on.
+ */
+export function createFhirHandler(options: FhirHandlerOptions) {
+  const { services, auth, rawRoutes, logger, maxBodyBytes } = options;
+  const logInfo = logger.isLevelEnabled('info');
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+    const started = logInfo ? performance.now() : 0;
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    const origin = req.headers.origin;
+    const meta: ReplyMeta = { requestId, origin, pretty: false };
+    const question = url.indexOf('?');
+    const path = trimSlashes(url.slice(PREFIX.length + 1, question >= 0 ? question : url.length));
+    const method = req.method ?? 'GET';
+    let status = 500;
+    try {
+      if (method === 'OPTIONS') {
+        status = 204;
+        res.writeHead(204, { ...preflightHeaders(req.headers), 'X-Request-Id': requestId });
+        res.end();
+        return;
+      }
+      if (!METHODS.has(method)) {
+        throw new FhirError(405, [issue('error', 'not-supported', `Method ${method} is not supported`)], { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
+      }
+      const query = question >= 0 ? parseQuery(url.slice(question + 1)) : [];
+      let format: string | undefined;
+      for (const [name, value] of query) {
+        if (name === '_format') format = value;
+        else if (name === '_pretty') meta.pretty = value === 'true';
+      }
+      const headers = req.headers as Record<string, string | undefined>;
+      const access = await accessFor(method, path, headers.authorization);
+      const ctx: FhirContext = {
+        store: services.store,
+        settings: services.settings,
+        operations: services.operations,
+        beforeWrite: services.beforeWrite,
+        afterWrite: services.afterWrite,
+        access,
+        requestId,
+      };
+      if (rawRoutes.length > 0) {
+        const raw: Omit<RawRequest, 'body'> = { method: method as FhirMethod, path, query, headers };
+        const route = rawRoutes.find((r) => r.accepts(raw));
+        if (route) {
+          const answer = await route.handle({ ...raw, body: req }, ctx);
+          status = answer.status;
+          writeRaw(res, meta, answer, method === 'HEAD');
+          return;
+        }
+      }
+      checkResponseFormat(format, headers.accept);
+      const fhirRequest: FhirRequest = { method: method as FhirMethod, path, query, headers };
+      if (hasBody(req)) {
+        const kind = bodyKind(method, path, headers['content-type']);
+        try {
+          const bytes = await readBody(req, maxBodyBytes);
+          fhirRequest.body = kind === 'json' ? parseJson(bytes) : bytes.toString('utf8');
+        } catch (error) {
+          if (error instanceof FhirError && error.status === 413) meta.closeConnection = true;
+          throw error;
+        }
+      }
+      const response = await dispatch(fhirRequest, ctx);
+      status = response.status;
+      writeFhir(res, meta, response.status, response.body, response.headers);
+    } catch (error) {
+      status = error instanceof FhirError ? error.status : 500;
+      writeError(res, meta, error, logger);
+    } finally {
+      if (logInfo || status >= 500) {
+        const ms = logInfo ? Math.round((performance.now() - started) * 100) / 100 : 0;
+        logRequest(logger, { reqId: requestId, method, route: routePattern(path), status, ms });
+      }
+    }
+  }
+
+  async function accessFor(method: string, path: string, authorization: string | undefined): Promise<AccessContext> {
+    if (!auth) return UNRESTRICTED;
+    // the CapabilityStatement is public (SMART App Launch: discovery before authorization)
+    if (path === 'metadata' && (method === 'GET' || method === 'HEAD')) return UNRESTRICTED;
+    if (method === 'OPTIONS') return UNRESTRICTED;
+    return auth.resolveAccess(authorization);
+  }
+
+  /** True when the request was taken (answered, or being answered, here). */
+  return function fhirHandler(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '/';
+    if (!url.startsWith(PREFIX)) return false;
+    const next = url.charCodeAt(PREFIX.length);
+    // `/fhir`, `/fhir/...`, `/fhir?...` only (not `/fhirx`)
+    if (!Number.isNaN(next) && next !== 47 /* / */ && next !== 63 /* ? */) return false;
+    if (url.startsWith('/fhir/.well-known/')) return false;
+    void handle(req, res, url);
+    return true;
+  };
+}
+
+function trimSlashes(path: string): string {
+  let start = 0;
+  let end = path.length;
+  while (start < end && path.charCodeAt(start) === 47) start++;
+  while (end > start && path.charCodeAt(end - 1) === 47) end--;
+  return start === 0 && end === path.length ? path : path.slice(start, end);
+}
+
+function parseQuery(text: string): Array<[string, string]> {
+  if (text === '') return [];
+  const out: Array<[string, string]> = [];
+  for (const pair of new URLSearchParams(text)) out.push(pair);
+  return out;
+}
