@@ -36,9 +36,11 @@ function flagFor(observation: Observation, id: string, text: string): Flag {
  * with `Flag?patient=X&status=active`; a corrected reading back in range makes its Flag inactive.
  * The Flag id derives from the Observation id, so re-evaluation never duplicates it.
  */
-async function syncFlag(ctx: FhirContext, config: TelehealthConfig, id: string, observation: Observation | undefined): Promise<void> {
+async function syncFlag(ctx: FhirContext, config: TelehealthConfig, id: string, observation: Observation | undefined, created: boolean): Promise<void> {
   const flagId = flagIdOf(id);
   const findings = observation && isRemoteReading(observation) && observation.subject?.reference ? outOfRange(observation, config.thresholds) : [];
+  // a brand-new reading in range has no Flag to retire: skip the lookup (the ingest hot path)
+  if (findings.length === 0 && created) return;
   const server = serverContext(ctx);
   const existing = await loadLive<Flag>(server, 'Flag', flagId);
   if (findings.length === 0) {
@@ -56,6 +58,6 @@ export function flagAfterWrite(config: TelehealthConfig): AfterWriteHook {
     if (event.resourceType !== 'Observation' || !config.raiseFlags) return;
     const touched = [event.before, event.after].some((o) => o !== undefined && isRemoteReading(o as Observation));
     if (!touched) return;
-    await syncFlag(ctx, config, event.id, event.after as Observation | undefined);
+    await syncFlag(ctx, config, event.id, event.after as Observation | undefined, event.interaction === 'create');
   };
 }
