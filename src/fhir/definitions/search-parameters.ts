@@ -59,9 +59,16 @@ function splitUnion(expression: string): string[] {
   return parts.filter((p) => p.length > 0);
 }
 
-/** `resolve() is Patient` needs an async resolver: a reference's type is read from its text instead. */
+/**
+ * `resolve() is Patient` needs an async resolver: a reference's type is read from its text instead.
+ * `x as T` / `x.as(T)` fail on collections of several items (repeating components): `ofType(T)`
+ * selects the same values element by element.
+ */
 function withoutResolve(expression: string): string {
-  return expression.replace(
+  return expression
+    .replace(/\(([^()]+?) as ([A-Za-z]+)\)/g, '$1.ofType($2)')
+    .replace(/\.as\(([A-Za-z]+)\)/g, '.ofType($1)')
+    .replace(
     /resolve\(\)\s+is\s+([A-Za-z]+)/g,
     (_m, type: string) => `(reference.startsWith('${type}/') or reference.contains('/${type}/'))`,
   );

@@ -121,6 +121,8 @@ export async function compileCriteria(
   const used: Array<[string, string]> = [];
   const issues: OperationOutcomeIssue[] = [];
   for (const [name, value] of pairs) {
+    // A parameter given without a value selects nothing and is ignored.
+    if (value === '') continue;
     try {
       filters.push(await compileOne(type, name, value, ctx, depth));
       used.push([name, value]);
