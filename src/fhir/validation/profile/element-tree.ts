@@ -10,6 +10,8 @@ import { capitalize, snapshotElements } from './snapshot';
 export interface TypeRef {
   code: string;
   profiles: string[];
+  /** For Reference / canonical: the profiles (usually resource types) of allowed targets. */
+  targetProfiles: string[];
 }
 
 export interface Invariant {
@@ -128,7 +130,7 @@ function toNode(e: ElementDefinition, tree: ElementTree): ElementNode {
     name,
     min: e.min ?? 0,
     max: e.max === undefined || e.max === '*' ? Infinity : Number(e.max),
-    types: (e.type ?? []).map((t) => ({ code: t.code, profiles: t.profile ?? [] })),
+    types: (e.type ?? []).map((t) => ({ code: t.code, profiles: t.profile ?? [], targetProfiles: t.targetProfile ?? [] })),
     invariants: (e.constraint ?? [])
       .filter((c) => typeof c.expression === 'string' && c.expression.length > 0)
       .map((c) => ({

@@ -1,4 +1,5 @@
 import { childrenSource, treeOf, type Discriminator, type ElementNode, type ElementTree } from './element-tree';
+import { allowedTargets, referencedType } from './references';
 import { newRun, report, type Run } from './run';
 import { deepEqual, matchesPattern, navigate } from './values';
 
@@ -94,6 +95,7 @@ function matchesDiscriminator(d: Discriminator, slice: ElementNode, entry: Entry
       return 'unknown';
     }
     case 'type': {
+      if (d.path.endsWith('.resolve()')) return matchesTargetType(d.path.slice(0, -'.resolve()'.length), slice, entry, run);
       if (d.path !== '$this' || slice.types.length !== 1) return 'unknown';
       const record = entry.value as { resourceType?: unknown } | null;
       const actual = entry.type === 'Resource' || entry.type === undefined ? record?.resourceType : entry.type;
@@ -112,6 +114,19 @@ function matchesDiscriminator(d: Discriminator, slice: ElementNode, entry: Entry
     default:
       return 'unknown';
   }
+}
+
+/** `actor.resolve()` type discriminators: the reference's type (read locally) against the slice's target types. */
+function matchesTargetType(path: string, slice: ElementNode, entry: Entry, run: Run): Verdict {
+  const target = elementAt(slice, path.split('.'), entry.type);
+  const typeRef = target?.types.find((t) => t.code === 'Reference');
+  const allowed = typeRef ? allowedTargets(typeRef) : undefined;
+  const references = navigate(entry.value, path);
+  if (!allowed || !references) return 'unknown';
+  return references.some((r) => {
+    const type = referencedType(r, run.resource);
+    return type !== undefined && allowed.has(type);
+  });
 }
 
 function childNamed(node: ElementNode, name: string, type: string | undefined): ElementNode | undefined {

@@ -55,7 +55,9 @@ function ensureElement(list: ElementDefinition[], id: string): number {
   const colon = segment.indexOf(':');
   if (colon >= 0) return addSlice(list, `${parentId}.${segment.slice(0, colon)}`, segment.slice(colon + 1), id);
   const parentIndex = ensureElement(list, parentId);
-  if (!list.some((e) => e.id?.startsWith(`${parentId}.`))) expandType(list, parentIndex);
+  if (!list.some((e) => e.id?.startsWith(`${parentId}.`))) {
+    if (!copySlicedChildren(list, parentIndex)) expandType(list, parentIndex);
+  }
   const index = list.findIndex((e) => e.id === id);
   if (index < 0) throw new SnapshotError(`Element ${id} is not in the base definition`);
   return index;
@@ -75,6 +77,25 @@ function addSlice(list: ElementDefinition[], baseId: string, sliceName: string, 
   while (at < list.length && (list[at]?.id?.startsWith(`${baseId}.`) || list[at]?.id?.startsWith(`${baseId}:`))) at++;
   list.splice(at, 0, slice);
   return at;
+}
+
+/**
+ * A slice of a backbone element (or of an element whose type was already expanded) gets copies
+ * of the sliced element's children, renamed under the slice. False when there is nothing to copy.
+ */
+function copySlicedChildren(list: ElementDefinition[], sliceIndex: number): boolean {
+  const slice = list[sliceIndex] as ElementDefinition;
+  const sliceId = slice.id ?? slice.path;
+  const { parentId, segment } = splitId(sliceId);
+  const colon = segment.indexOf(':');
+  if (colon < 0) return false;
+  const baseId = `${parentId ? `${parentId}.` : ''}${segment.slice(0, colon)}`;
+  const children = list
+    .filter((e) => e.id?.startsWith(`${baseId}.`))
+    .map((e) => ({ ...structuredClone(e), id: `${sliceId}${(e.id as string).slice(baseId.length)}` }));
+  if (children.length === 0) return false;
+  list.splice(sliceIndex + 1, 0, ...children);
+  return true;
 }
 
 /** Copies the elements of the parent's (single) data type below it, renamed to the parent's id and path. */

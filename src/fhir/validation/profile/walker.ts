@@ -2,6 +2,7 @@ import { bindingViolation } from './bindings';
 import { baseTreeOf, childrenSource, isPrimitiveType, type ElementNode, type ElementTree, type Invariant } from './element-tree';
 import { unreferencedContained } from './contained';
 import { checkInvariant } from './invariants';
+import { allowedTargets, referencedType } from './references';
 import { newRun, report, type Run } from './run';
 import { capitalize } from './snapshot';
 import { validateSlices, type Entry, type Walk } from './slicing';
@@ -47,6 +48,7 @@ export function validateValue(node: ElementNode, entry: Entry, run: Run): void {
     return;
   }
   if (type === 'Extension') checkExtension(record, location, run);
+  else if (type === 'Reference') checkTarget(node, record, location, run);
   const source = childrenSource(node, type);
   if (source) validateChildren(source, record, location, run);
   runInvariants(node.invariants, source && source !== node && source === source.tree.root ? source.invariants : undefined, entry, node, run);
@@ -68,6 +70,16 @@ function validateNestedResource(resource: Record<string, unknown>, location: str
 function checkContained(resource: Record<string, unknown>, location: string, run: Run): void {
   for (const index of unreferencedContained(resource)) {
     report(run, 'error', 'invariant', 'Constraint dom-3 failed: If the resource is contained in another resource, it SHALL be referred to from elsewhere in the resource', `${location}.contained[${index}]`);
+  }
+}
+
+function checkTarget(node: ElementNode, reference: Record<string, unknown>, location: string, run: Run): void {
+  const typeRef = node.types.find((t) => t.code === 'Reference');
+  const targets = typeRef ? allowedTargets(typeRef) : undefined;
+  if (!targets) return;
+  const target = referencedType(reference, run.resource);
+  if (target !== undefined && !targets.has(target)) {
+    report(run, 'error', 'structure', `${node.path}: a reference to ${target} is not allowed here (allowed: ${[...targets].join(', ')})`, location);
   }
 }
 
