@@ -129,3 +129,18 @@ export interface DocumentStore {
   /** Flushes pending writes and releases files or connections. */
   close(): Promise<void>;
 }
+
+/** Thrown by BlobStore.write when the content exceeds `maxBytes` (nothing is kept). */
+export class BlobTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`content exceeds the limit of ${maxBytes} bytes`);
+    this.name = 'BlobTooLargeError';
+  }
+}
+
+/** What the adapters log through (pino's logger fits). Never given patient data. */
+export interface StoreLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}

@@ -1,87 +1,63 @@
-import { Query } from 'mingo';
-import type {
-  BlobStore,
-  DocumentCollection,
-  DocumentStore,
-  Filter,
-  FindOptions,
-  IndexSpec,
-  ReplaceOptions,
-  ReplaceResult,
-  StoredDocument,
-  TxSession,
-} from '../port';
-import { DuplicateKeyError } from '../port';
+import type { BlobStore, DocumentCollection, DocumentStore, StoredDocument, StoreLogger, TxSession } from '../port';
+import { FileBlobStore } from './blobs';
+import { EmbeddedCollection } from './collection';
+import { Engine } from './engine';
+import { blobDir } from './files';
+
+export interface EmbeddedStoreOptions {
+  /** Directory owned by this process: journal, snapshots, blobs (see files.ts for the layout). */
+  dataDir: string;
+  /** Compact once the journal passes this many bytes (default 64 MiB). */
+  compactAfterBytes?: number;
+  logger?: StoreLogger;
+}
 
 /**
- * FIRST CUT of the embedded engine: in-memory, mingo for filters, no journal, no indexes.
- * The storage issue replaces it with the durable, indexed engine behind the same port.
+ * The embedded document store: MongoDB's query language (mingo) over in-memory tables with
+ * equality indexes, made durable by a group-committed journal and snapshots.
  */
-class MemoryCollection<T extends StoredDocument> implements DocumentCollection<T> {
-  private readonly docs = new Map<string, T>();
-  constructor(readonly name: string) {}
-
-  async insertOne(doc: T): Promise<void> {
-    if (this.docs.has(doc._id)) throw new DuplicateKeyError(`${this.name}: duplicate _id ${doc._id}`);
-    this.docs.set(doc._id, structuredClone(doc));
-  }
-  async findOne(filter: Filter, options: FindOptions = {}): Promise<T | null> {
-    return (await this.find(filter, { ...options, limit: 1 }))[0] ?? null;
-  }
-  async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
-    let cursor = new Query(filter).find([...this.docs.values()], options.projection);
-    if (options.sort) cursor = cursor.sort(options.sort);
-    if (options.skip) cursor = cursor.skip(options.skip);
-    if (options.limit) cursor = cursor.limit(options.limit);
-    return (cursor.all() as T[]).map((d) => structuredClone(d));
-  }
-  async countDocuments(filter: Filter): Promise<number> {
-    return new Query(filter).find([...this.docs.values()]).count();
-  }
-  async replaceOne(filter: Filter, replacement: T, options: ReplaceOptions = {}): Promise<ReplaceResult> {
-    const found = new Query(filter).find([...this.docs.values()]).limit(1).all()[0] as T | undefined;
-    if (found) {
-      this.docs.set(found._id, structuredClone(replacement));
-      return { matchedCount: 1, upserted: false };
-    }
-    if (!options.upsert) return { matchedCount: 0, upserted: false };
-    await this.insertOne(replacement);
-    return { matchedCount: 0, upserted: true };
-  }
-  async deleteOne(filter: Filter): Promise<number> {
-    const found = (await this.find(filter, { limit: 1 }))[0];
-    return found && this.docs.delete(found._id) ? 1 : 0;
-  }
-  async deleteMany(filter: Filter): Promise<number> {
-    const found = await this.find(filter);
-    for (const d of found) this.docs.delete(d._id);
-    return found.length;
-  }
-  async createIndex(_spec: IndexSpec): Promise<void> {}
-}
-
 export class EmbeddedStore implements DocumentStore {
   readonly kind = 'embedded' as const;
-  private readonly collections = new Map<string, MemoryCollection<StoredDocument>>();
+  readonly blobs: BlobStore;
+  private readonly collections = new Map<string, EmbeddedCollection<StoredDocument>>();
 
-  collection<T extends StoredDocument = StoredDocument>(name: string): DocumentCollection<T> {
+  constructor(
+    private readonly engine: Engine,
+    dataDir: string,
+  ) {
+    this.blobs = new FileBlobStore(blobDir(dataDir));
+  }
+
+  collection<T extends StoredDocument = StoredDocument>(name: string): EmbeddedCollection<T> & DocumentCollection<T> {
     let c = this.collections.get(name);
-    if (!c) this.collections.set(name, (c = new MemoryCollection(name)));
-    return c as unknown as DocumentCollection<T>;
+    if (!c) this.collections.set(name, (c = new EmbeddedCollection(name, this.engine)));
+    return c as unknown as EmbeddedCollection<T>;
   }
+
   async listCollections(): Promise<string[]> {
-    return [...this.collections.keys()];
+    this.engine.assertUsable();
+    return this.engine.existingTables().map((t) => t.name);
   }
-  async withTransaction<R>(work: (session: TxSession) => Promise<R>): Promise<R> {
-    return work({ __txSession: true });
+
+  withTransaction<R>(work: (session: TxSession) => Promise<R>): Promise<R> {
+    return this.engine.withTransaction(work);
   }
-  get blobs(): BlobStore {
-    throw new Error('blobs not implemented yet');
+
+  /** Writes a snapshot and starts a fresh journal now (it also happens at open and by size). */
+  compact(): Promise<void> {
+    return this.engine.compact();
   }
-  async ping(): Promise<void> {}
-  async close(): Promise<void> {}
+
+  async ping(): Promise<void> {
+    this.engine.ping();
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
+  }
 }
 
-export async function openEmbeddedStore(_options: { dataDir: string }): Promise<EmbeddedStore> {
-  return new EmbeddedStore();
+export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+  const engine = await Engine.open(options);
+  return new EmbeddedStore(engine, options.dataDir);
 }

@@ -1,0 +1,109 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, stat, unlink, writeFile, open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BlobTooLargeError, type BlobInfo, type BlobStore } from '../port';
+import { syncDirectory } from './journal';
+
+/** Blob ids become file names: FHIR ids ([A-Za-z0-9-.]{1,64}) and similar are accepted, nothing else. */
+const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
+
+function assertId(id: string): void {
+  if (!SAFE_ID.test(id)) throw new Error(`invalid blob id '${id}'`);
+}
+
+/** Counts bytes as they pass and fails the stream past the limit. */
+class ByteCounter extends Transform {
+  bytes = 0;
+  constructor(private readonly maxBytes: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) done(new BlobTooLargeError(this.maxBytes));
+    else done(null, chunk);
+  }
+}
+
+async function fsyncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+const ignoreMissing = (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'ENOENT') throw error;
+};
+
+/**
+ * Blobs as files under dataDir/blobs: `<id>.bin` (the bytes) and `<id>.json` (size and content
+ * type). Content is streamed to a temp file, fsynced and renamed into place, so a blob is either
+ * absent or complete; the metadata file is written last and is what makes the blob visible.
+ */
+export class FileBlobStore implements BlobStore {
+  private ready: Promise<void> | undefined;
+  constructor(private readonly dir: string) {}
+
+  private prepare(): Promise<void> {
+    this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
+    return this.ready;
+  }
+
+  private file(id: string, ext: 'bin' | 'json'): string {
+    return path.join(this.dir, `${id}.${ext}`);
+  }
+
+  async write(id: string, contentType: string, content: NodeJS.ReadableStream, maxBytes: number): Promise<BlobInfo> {
+    assertId(id);
+    await this.prepare();
+    const temp = path.join(this.dir, `.${id}.${randomBytes(6).toString('hex')}.tmp`);
+    const counter = new ByteCounter(maxBytes);
+    try {
+      await pipeline(content, counter, createWriteStream(temp, { flags: 'wx' }));
+      await fsyncFile(temp);
+      await rename(temp, this.file(id, 'bin'));
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    const info: BlobInfo = { id, size: counter.bytes, contentType };
+    const metaTemp = `${temp}.json`;
+    await writeFile(metaTemp, JSON.stringify(info), { flush: true });
+    await rename(metaTemp, this.file(id, 'json'));
+    await syncDirectory(this.dir);
+    return info;
+  }
+
+  async stat(id: string): Promise<BlobInfo | null> {
+    if (!SAFE_ID.test(id)) return null;
+    try {
+      const info = JSON.parse(await readFile(this.file(id, 'json'), 'utf8')) as BlobInfo;
+      await stat(this.file(id, 'bin'));
+      return info;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async read(id: string, range?: { start: number; end: number }): Promise<NodeJS.ReadableStream> {
+    const info = await this.stat(id);
+    if (!info) throw Object.assign(new Error(`blob ${id} not found`), { code: 'ENOENT' });
+    if (range && (range.start < 0 || range.end < range.start || range.end >= info.size)) {
+      throw new RangeError(`range ${range.start}-${range.end} is outside the ${info.size} bytes of blob ${id}`);
+    }
+    return createReadStream(this.file(id, 'bin'), range ? { start: range.start, end: range.end } : {});
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!SAFE_ID.test(id)) return;
+    // metadata first: the blob disappears at once, the bytes follow
+    await unlink(this.file(id, 'json')).catch(ignoreMissing);
+    await unlink(this.file(id, 'bin')).catch(ignoreMissing);
+  }
+}

@@ -1,0 +1,80 @@
+import type {
+  DocumentCollection,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  ReplaceOptions,
+  ReplaceResult,
+  StoredDocument,
+  WriteOptions,
+} from '../port';
+import { cloneJson } from './clone';
+import type { Engine } from './engine';
+import { planFilter } from './planner';
+import { count, match, project } from './query';
+import { insert, removeMatching, replace, toIncoming } from './writes';
+
+/** What the planner would do with a filter (tests and diagnostics). */
+export interface Explain {
+  /** Index used to find candidates, or undefined for a full scan. */
+  index: string | undefined;
+  /** Upper bound of the documents the filter will be evaluated on. */
+  candidates: number;
+}
+
+/** The port's collection API over the engine; every document handed out is a private copy. */
+export class EmbeddedCollection<T extends StoredDocument> implements DocumentCollection<T> {
+  constructor(
+    readonly name: string,
+    private readonly engine: Engine,
+  ) {}
+
+  async insertOne(doc: T, options: WriteOptions = {}): Promise<void> {
+    const entry = toIncoming(doc);
+    await this.engine.write(options.session, (target) => insert(target, this.name, entry));
+  }
+
+  async findOne(filter: Filter, options: FindOptions = {}): Promise<T | null> {
+    return (await this.find(filter, { ...options, limit: 1 }))[0] ?? null;
+  }
+
+  async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
+    const { table, overlay } = this.engine.view(this.name, options.session);
+    const found = match(table, filter, options, overlay);
+    return project(found, options.projection).map((doc) => cloneJson(doc) as T);
+  }
+
+  async countDocuments(filter: Filter, options: WriteOptions = {}): Promise<number> {
+    const { table, overlay } = this.engine.view(this.name, options.session);
+    return count(table, filter, overlay);
+  }
+
+  async replaceOne(filter: Filter, replacement: T, options: ReplaceOptions = {}): Promise<ReplaceResult> {
+    const entry = toIncoming(replacement);
+    return this.engine.write(options.session, (target) => replace(target, this.name, filter, entry, options.upsert === true));
+  }
+
+  async deleteOne(filter: Filter, options: WriteOptions = {}): Promise<number> {
+    return this.engine.write(options.session, (target) => removeMatching(target, this.name, filter, 1));
+  }
+
+  async deleteMany(filter: Filter, options: WriteOptions = {}): Promise<number> {
+    return this.engine.write(options.session, (target) => removeMatching(target, this.name, filter));
+  }
+
+  async createIndex(spec: IndexSpec): Promise<void> {
+    await this.engine.createIndex(this.name, spec);
+  }
+
+  /** Diagnostics: which index a filter would use and how many candidates it yields. */
+  explain(filter: Filter): Explain {
+    const table = this.engine.table(this.name);
+    const plan = planFilter(table, filter);
+    return { index: plan?.index, candidates: plan ? plan.estimate : table.docs.size };
+  }
+
+  /** Diagnostics: documents evaluated by reads since the store was opened. */
+  get examined(): number {
+    return this.engine.table(this.name).examined;
+  }
+}

@@ -1,0 +1,95 @@
+import type { StoredDocument, TxSession } from '../port';
+import { DuplicateKeyError } from '../port';
+import type { Overlay } from './query';
+import { deleteOp, putOp } from './records';
+import type { Table } from './table';
+import type { Incoming, WriteTarget } from './writes';
+
+/**
+ * A transaction's writes, buffered in per-collection overlays until commit. Reads made with the
+ * session see base + overlay; nobody else sees anything before commit. Writers are serialised
+ * by the engine's mutex, so the base cannot change under a running transaction and commit needs
+ * no conflict detection.
+ */
+export class Transaction implements WriteTarget {
+  readonly session: TxSession = Object.freeze({ __txSession: true as const });
+  active = true;
+  private readonly overlays = new Map<string, Overlay>();
+  private readonly jsons = new Map<string, Map<string, string>>();
+
+  constructor(private readonly tables: (collection: string) => Table) {}
+
+  table(collection: string): Table {
+    return this.tables(collection);
+  }
+
+  overlay(collection: string): Overlay | undefined {
+    return this.overlays.get(collection);
+  }
+
+  private own(collection: string): { overlay: Overlay; jsons: Map<string, string> } {
+    let overlay = this.overlays.get(collection);
+    let jsons = this.jsons.get(collection);
+    if (!overlay || !jsons) {
+      this.overlays.set(collection, (overlay = new Map()));
+      this.jsons.set(collection, (jsons = new Map()));
+    }
+    return { overlay, jsons };
+  }
+
+  uniqueConflict(collection: string, doc: StoredDocument): string | undefined {
+    const table = this.tables(collection);
+    if (table.unique.length === 0) return undefined;
+    const overlay = this.overlays.get(collection);
+    const inBase = table.uniqueConflict(doc, overlay ? (id) => overlay.has(id) : undefined);
+    if (inBase || !overlay) return inBase;
+    for (const constraint of table.unique) {
+      const keys = new Set(constraint.keysOf(doc));
+      for (const [id, other] of overlay) {
+        if (other && id !== doc._id && constraint.keysOf(other).some((k) => keys.has(k))) return constraint.name;
+      }
+    }
+    return undefined;
+  }
+
+  put(collection: string, entry: Incoming): void {
+    const { overlay, jsons } = this.own(collection);
+    overlay.set(entry.doc._id, entry.doc);
+    jsons.set(entry.doc._id, entry.json);
+  }
+
+  remove(collection: string, id: string): void {
+    const { overlay, jsons } = this.own(collection);
+    overlay.set(id, null);
+    jsons.delete(id);
+  }
+
+  /**
+   * Applies the overlays to the tables and returns the journal ops; checks unique indexes first
+   * so that a failing commit changes nothing.
+   */
+  commit(): string[] {
+    for (const [collection, overlay] of this.overlays) {
+      const table = this.tables(collection);
+      for (const doc of overlay.values()) {
+        const index = doc && table.uniqueConflict(doc, (id) => overlay.has(id));
+        if (index) throw new DuplicateKeyError(`${collection}: duplicate key in unique index ${index} (document ${doc._id})`);
+      }
+    }
+    const ops: string[] = [];
+    for (const [collection, overlay] of this.overlays) {
+      const table = this.tables(collection);
+      const jsons = this.jsons.get(collection) as Map<string, string>;
+      for (const [id, doc] of overlay) {
+        if (doc) {
+          table.put(doc);
+          ops.push(putOp(collection, jsons.get(id) as string));
+        } else if (table.docs.has(id)) {
+          table.remove(id);
+          ops.push(deleteOp(collection, id));
+        }
+      }
+    }
+    return ops;
+  }
+}
