@@ -1,0 +1,93 @@
+/**
+ * CRUD benchmark of the BUILT server (node dist/src/main.js, embedded store, AUTH=off, loopback):
+ * read of a Patient, create of an Observation, update of a Patient — each against two references
+ * in the same run, a bare node:http server and a bare Express 5 app answering a fixed ~1.5 KB JSON.
+ * Prints a Markdown table and writes it to bench/results/crud.md.
+ *
+ *   npm run bench:crud                                  # 50 connections, 10 s per scenario
+ *   npm run bench:crud -- --duration 3 --connections 20
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { load, type LoadResult } from './lib/load';
+import { benchObservation, benchPatient } from './lib/payloads';
+import { repoRoot, spawnServer, spawnTelefhir, type RunningServer } from './lib/server';
+import { markdownTable } from './lib/table';
+
+function option(name: string, fallback: number, max: number): number {
+  const args = process.argv.slice(2);
+  const eq = args.find((a) => a.startsWith(`--${name}=`));
+  const i = args.indexOf(`--${name}`);
+  const raw = eq ? eq.split('=')[1] : i >= 0 ? args[i + 1] : undefined;
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > max) throw new Error(`--${name} must be a number in (0, ${max}]`);
+  return value;
+}
+
+const FHIR_JSON = { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json' };
+
+async function seedPatients(base: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const res = await fetch(`${base}/fhir/Patient`, { method: 'POST', headers: FHIR_JSON, body: JSON.stringify(benchPatient(n)) });
+    const body = (await res.json()) as { id?: string };
+    if (res.status !== 201 || !body.id) throw new Error(`seeding a Patient failed with ${res.status}`);
+    ids.push(body.id);
+  }
+  return ids;
+}
+
+async function main(): Promise<void> {
+  const duration = option('duration', 10, 120);
+  const connections = option('connections', 50, 500);
+  const run = { duration, connections };
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-bench-'));
+  const servers: RunningServer[] = [];
+  try {
+    const nodeRef = await spawnServer({ script: 'dist/bench/lib/reference-server.js', args: ['--kind', 'node'], readyPath: '/' });
+    servers.push(nodeRef);
+    const expressRef = await spawnServer({ script: 'dist/bench/lib/reference-server.js', args: ['--kind', 'express'], readyPath: '/' });
+    servers.push(expressRef);
+    const telefhir = await spawnTelefhir(dataDir);
+    servers.push(telefhir);
+
+    const patients = await seedPatients(telefhir.url, connections);
+    const [first] = patients;
+    let turn = 0;
+
+    const results: LoadResult[] = [];
+    const step = async (result: Promise<LoadResult>) => {
+      const r = await result;
+      process.stderr.write(`${r.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.non2xx} non-2xx, ${r.errors} errors\n`);
+      results.push(r);
+    };
+    await step(load('reference: node:http', nodeRef.url, { path: '/' }, run));
+    await step(load('reference: Express 5 res.end(buffer)', expressRef.url, { path: '/' }, run));
+    await step(load('read Patient', telefhir.url, { path: `/fhir/Patient/${first}`, headers: { Accept: 'application/fhir+json' } }, run));
+    await step(load('create Observation', telefhir.url, { method: 'POST', path: '/fhir/Observation', body: JSON.stringify(benchObservation(first as string)), headers: FHIR_JSON }, run));
+    // one body per patient, prepared up front: the load generator must not be the bottleneck
+    const updates = patients.map((id) => ({ path: `/fhir/Patient/${id}`, body: JSON.stringify({ ...benchPatient(), id }) }));
+    // PUT Patient/[id], rotating over the seeded patients so that writers rarely contend on one document
+    await step(load('update Patient', telefhir.url, { method: 'PUT', path: updates[0]?.path ?? '', headers: FHIR_JSON, vary: () => updates[turn++ % updates.length] as { path: string; body: string } }, run));
+
+    const [nodeResult, expressResult] = results;
+    const table = markdownTable(results, nodeResult as LoadResult, expressResult as LoadResult);
+    const header = `# CRUD benchmark\n\n${new Date().toISOString().slice(0, 10)} · ${connections} connections · ${duration} s per row · ` +
+      `Node ${process.version} · ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}) · embedded store · AUTH=off · loopback\n\n`;
+    const markdown = header + table + '\n';
+    process.stdout.write('\n' + markdown);
+    const outDir = path.join(repoRoot(), 'bench', 'results');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(path.join(outDir, 'crud.md'), markdown);
+  } finally {
+    for (const s of servers.reverse()) await s.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:crud failed: ${(error as Error).message}\n`);
+  process.exit(1);
+});
