@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel, { buffered: true });
-  const store = await openConfiguredStore(config);
+  const store = await openConfiguredStore(config, logger);
   const settings: FhirSettings = {
     baseUrl: config.baseUrl,
     defaultPageSize: config.defaultPageSize,
@@ -117,7 +117,7 @@ function warnAuthOff(logger: Logger): void {
   logger.warn('authorization is disabled (AUTH=off)');
 }
 
-type OpenStore = (options: { mongodbUri?: string; dataDir: string }) => Promise<DocumentStore>;
+type OpenStore = (options: { mongodbUri?: string; dataDir: string; logger?: Logger }) => Promise<DocumentStore>;
 type AuthFactory = (options: AuthOptions) => AuthModule | Promise<AuthModule>;
 
 /**
@@ -135,9 +135,9 @@ function optionalModule(path: string): Record<string, unknown> | undefined {
   }
 }
 
-async function openConfiguredStore(config: Config): Promise<DocumentStore> {
+async function openConfiguredStore(config: Config, logger: Logger): Promise<DocumentStore> {
   const openStore = optionalModule('./storage/open')?.openStore as OpenStore | undefined;
-  if (openStore) return openStore({ dataDir: config.dataDir, ...(config.mongodbUri ? { mongodbUri: config.mongodbUri } : {}) });
+  if (openStore) return openStore({ dataDir: config.dataDir, logger, ...(config.mongodbUri ? { mongodbUri: config.mongodbUri } : {}) });
   if (config.mongodbUri) throw new Error('MONGODB_URI is set but this build has no MongoDB adapter');
   return openEmbeddedStore({ dataDir: config.dataDir });
 }
