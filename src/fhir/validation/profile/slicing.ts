@@ -145,19 +145,22 @@ function elementAt(start: ElementNode, segments: string[], type: string | undefi
 
 /**
  * The values a discriminator path must have in `slice`: a fixed or pattern value at the path, or
- * above it (then the rest of the path is read inside that value).
+ * above it (then the rest of the path is read inside that value), or — below a sliced element
+ * without one — the values its slices fix (e.g. `code.coding.code` of the bp components).
  */
-function expectedAt(slice: ElementNode, segments: string[], type: string | undefined): { exact: boolean; values: unknown[] } | undefined {
-  let node: ElementNode | undefined = slice;
-  for (let i = 0; i <= segments.length; i++) {
-    if (!node) return undefined;
-    const fixedOrPattern = node.fixed !== undefined ? node.fixed : node.pattern;
-    if (fixedOrPattern !== undefined) {
-      const rest = segments.slice(i);
-      const values = rest.length === 0 ? [fixedOrPattern] : navigate(fixedOrPattern, rest.join('.'));
-      return values && values.length > 0 ? { exact: node.fixed !== undefined, values } : undefined;
-    }
-    if (i < segments.length) node = childNamed(node, segments[i] as string, node === slice ? type : undefined);
+function expectedAt(node: ElementNode, segments: string[], type: string | undefined, at = 0): { exact: boolean; values: unknown[] } | undefined {
+  const fixedOrPattern = node.fixed !== undefined ? node.fixed : node.pattern;
+  if (fixedOrPattern !== undefined) {
+    const rest = segments.slice(at);
+    const values = rest.length === 0 ? [fixedOrPattern] : navigate(fixedOrPattern, rest.join('.'));
+    return values && values.length > 0 ? { exact: node.fixed !== undefined, values } : undefined;
   }
-  return undefined;
+  if (at >= segments.length) return undefined;
+  const child = childNamed(node, segments[at] as string, at === 0 ? type : undefined);
+  if (!child) return undefined;
+  const direct = expectedAt(child, segments, undefined, at + 1);
+  if (direct) return direct;
+  const fromSlices = child.slices.map((s) => expectedAt(s, segments, undefined, at + 1)).filter((r) => r !== undefined);
+  if (fromSlices.length === 0) return undefined;
+  return { exact: fromSlices.every((r) => r.exact), values: fromSlices.flatMap((r) => r.values) };
 }

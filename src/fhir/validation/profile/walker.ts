@@ -132,6 +132,7 @@ export function validateChildren(source: ElementNode, record: Record<string, unk
     const keys = found?.get(child);
     if (!keys) {
       if (child.min > 0) report(run, 'error', 'required', `${child.path}: minimum required = ${child.min}, but only found 0`, `${location}.${child.choicePrefix ?? child.name}`);
+      if (child.slicing && child.slices.some((s) => s.min > 0)) validateSlices(child, [], `${location}.${child.choicePrefix ?? child.name}`, run, WALK);
       continue;
     }
     if (keys.length > 1) {
