@@ -41,8 +41,9 @@ function load(): void {
     for (const entry of readDefinitionFile<Bundle>(file).entry ?? []) {
       const resource = entry.resource;
       if (!resource?.url) continue;
-      if (resource.resourceType === 'ValueSet' && isHl7Canonical(resource.url)) sets.set(resource.url, resource as ValueSet);
-      if (resource.resourceType === 'CodeSystem' && (isHl7Canonical(resource.url) || resource.url.startsWith('http://terminology.hl7.org/'))) {
+      if (!isHl7Canonical(resource.url) && !resource.url.startsWith('http://terminology.hl7.org/')) continue;
+      if (resource.resourceType === 'ValueSet' && !sets.has(resource.url)) sets.set(resource.url, resource as ValueSet);
+      if (resource.resourceType === 'CodeSystem') {
         const cs = resource as CodeSystem;
         if (!systems.has(cs.url as string)) systems.set(cs.url as string, indexCodeSystem(cs));
       }
