@@ -1,0 +1,58 @@
+import { ConfigError, flagsToEnv, loadConfig, parseByteSize } from '../../src/config';
+
+describe('configuration', () => {
+  it('has documented defaults', () => {
+    const c = loadConfig({}, []);
+    expect(c).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      baseUrl: 'http://localhost:8080/fhir',
+      dataDir: './data',
+      logLevel: 'info',
+      maxBodyBytes: 16 * 1024 * 1024,
+      defaultPageSize: 20,
+      maxPageSize: 1000,
+      maxBundleEntries: 10000,
+      validationMode: 'reject',
+      auth: true,
+      binaryMaxBytes: 100 * 1024 * 1024,
+    });
+    expect(c.mongodbUri).toBeUndefined();
+  });
+
+  it('reads env vars, flags win, BASE_URL follows PORT and loses its trailing slash', () => {
+    const c = loadConfig({ PORT: '9000', AUTH: 'off', MAX_BODY_BYTES: '1mb', MONGODB_URI: 'mongodb://db:27017/x?replicaSet=rs0' }, ['--port', '9100', '--validation-mode=warn']);
+    expect(c.port).toBe(9100);
+    expect(c.baseUrl).toBe('http://localhost:9100/fhir');
+    expect(c.auth).toBe(false);
+    expect(c.maxBodyBytes).toBe(1024 * 1024);
+    expect(c.validationMode).toBe('warn');
+    expect(c.mongodbUri).toBe('mongodb://db:27017/x?replicaSet=rs0');
+    expect(loadConfig({ BASE_URL: 'https://fhir.example.org/r4/' }, []).baseUrl).toBe('https://fhir.example.org/r4');
+  });
+
+  it('lists every invalid setting at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: '99999', LOG_LEVEL: 'loud', MAX_BODY_BYTES: 'lots', VALIDATION_MODE: 'maybe', BASE_URL: 'ftp://x', AUTH: 'perhaps', MONGODB_URI: 'postgres://x' }, []);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'LOG_LEVEL', 'MAX_BODY_BYTES', 'VALIDATION_MODE', 'BASE_URL', 'AUTH', 'MONGODB_URI']) expect(problems).toContain(name);
+  });
+
+  it('refuses a default page size above the maximum', () => {
+    expect(() => loadConfig({ DEFAULT_PAGE_SIZE: '50', MAX_PAGE_SIZE: '10' }, [])).toThrow(/DEFAULT_PAGE_SIZE/);
+  });
+
+  it('parses sizes and flags', () => {
+    expect(parseByteSize('512kb')).toBe(512 * 1024);
+    expect(parseByteSize('2048')).toBe(2048);
+    expect(parseByteSize('1.5MB')).toBe(1.5 * 1024 * 1024);
+    expect(parseByteSize('-1')).toBeUndefined();
+    expect(parseByteSize('10 parsecs')).toBeUndefined();
+    expect(flagsToEnv(['--log-level', 'debug', '--auth=off', 'positional'])).toEqual({ LOG_LEVEL: 'debug', AUTH: 'off' });
+  });
+});
