@@ -39,7 +39,8 @@ const UNINDEXED = new Set(['_text', '_content', '_query', '_list', '_has', '_typ
 
 let byType: Map<string, Map<string, SearchParamDef>> | undefined;
 
-function splitUnion(expression: string): string[] {
+/** Splits a FHIRPath union `a | b` at top level (not inside parentheses or quotes). */
+export function splitUnion(expression: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let quoted = false;

@@ -2,9 +2,10 @@ import type { Resource } from 'fhir/r4';
 import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
 import { patientCompartmentParams } from '../definitions/compartments';
-import { searchParameters, type SearchParamDef, type SearchParamType } from '../definitions/search-parameters';
+import { searchParameters, splitUnion, type SearchParamDef, type SearchParamType } from '../definitions/search-parameters';
 import type { ResourceDocument } from '../resource-document';
 import { MIN_TIME, type Range } from './dates';
+import { compileFastPath, compileFastRelative } from './fastpath';
 import { encodeDate, encodeNumber, encodeQuantity, encodeReference, encodeString, encodeToken, encodeUri, type QuantityEntry } from './encode';
 
 /**
@@ -36,7 +37,10 @@ export const STRING_SENTINEL = '';
 export const NUMBER_SENTINEL = MIN_TIME;
 export const TUPLE_KEYS = ['a', 'b', 'c', 'd'] as const;
 
-function compileExpression(expression: string, base?: string): Evaluator {
+/** The fast path when the expression is a simple path (fastpath.ts), the HL7 engine otherwise. */
+function compileExpression(expression: string, base?: string, type?: string): Evaluator {
+  const fast = base ? compileFastRelative(expression, base) : type ? compileFastPath(type, splitUnion(expression)) : undefined;
+  if (fast) return fast;
   try {
     const fn = fhirpath.compile(base ? { base, expression } : expression, r4model as never);
     return (node) => {
@@ -56,7 +60,7 @@ function compileComposite(def: SearchParamDef, type: string): CompositeBranch[] 
   return (def.expression ?? '').split('|').map((branch) => {
     const base = branch.trim().replace(/^\(|\)$/g, '');
     return {
-      select: compileExpression(base),
+      select: compileExpression(base, undefined, type),
       parts: def.components.map((c) => ({ type: c.type, evaluate: compileExpression(c.expression, base.startsWith(type) ? base : type) })),
     };
   });
@@ -68,7 +72,7 @@ export function compiledParams(type: string): CompiledParam[] {
     list = [...searchParameters(type).values()].map((def) =>
       def.type === 'composite'
         ? { def, evaluate: () => [], composite: compileComposite(def, type) }
-        : { def, evaluate: compileExpression(def.expression as string) },
+        : { def, evaluate: compileExpression(def.expression as string, undefined, type) },
     );
     compiled.set(type, list);
   }
