@@ -24,6 +24,7 @@ export interface FhirHandlerOptions {
 }
 
 const METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const WITH_BODY = new Set<string>(['POST', 'PUT', 'PATCH']);
 const PREFIX = '/fhir';
 
 /**
@@ -84,7 +85,10 @@ export function createFhirHandler(options: FhirHandlerOptions) {
       }
       checkResponseFormat(format, headers.accept);
       const fhirRequest: FhirRequest = { method: method as FhirMethod, path, query, headers };
-      if (hasBody(req)) {
+      if (hasBody(req) && !WITH_BODY.has(method)) {
+        // a GET/HEAD/DELETE body has no meaning in FHIR: drain and ignore it
+        req.resume();
+      } else if (hasBody(req)) {
         const kind = bodyKind(method, path, headers['content-type']);
         try {
           const bytes = await readBody(req, maxBodyBytes);
