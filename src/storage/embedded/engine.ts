@@ -3,7 +3,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { IndexSpec, StoredDocument, StoreLogger, TxSession } from '../port';
 import { dbDir, journalFile, lockFile, snapshotFile } from './files';
-import { Journal, syncDirectory } from './journal';
+import { Journal, syncDirectory, type JournalCounters } from './journal';
 import { encodeLine } from './lines';
 import { acquireLock } from './lock';
 import { Mutex } from './mutex';
@@ -64,6 +64,8 @@ export class Engine {
   private compacting: Promise<void> | undefined;
   private closed = false;
   private releaseLock: () => void = () => undefined;
+  /** Journal records appended and fsyncs done since open. */
+  readonly counters: JournalCounters = { records: 0, flushes: 0 };
 
   private constructor(options: EngineOptions) {
     this.dir = dbDir(options.dataDir);
@@ -187,7 +189,7 @@ export class Engine {
     return new Journal(fd, previous, previous ? this.dir : undefined, (error) => {
       this.failure ??= error;
       this.logger.error(`embedded store: ${error.message}`);
-    });
+    }, this.counters);
   }
 
   /**
@@ -237,6 +239,10 @@ export class Engine {
       this.mutex.unlock();
       this.releaseLock();
     }
+  }
+
+  get generation(): number {
+    return this.gen;
   }
 
   ping(): void {

@@ -48,6 +48,11 @@ export class EmbeddedStore implements DocumentStore {
     return this.engine.compact();
   }
 
+  /** Diagnostics: journal records and fsyncs since open, and the current generation. */
+  stats(): { records: number; flushes: number; generation: number } {
+    return { ...this.engine.counters, generation: this.engine.generation };
+  }
+
   async ping(): Promise<void> {
     this.engine.ping();
   }
