@@ -71,6 +71,9 @@ async function clinicianOfSlot(ctx: FhirContext, slot: Slot): Promise<Reference 
   return actor ? { reference: actor.reference as string } : undefined;
 }
 
+/** The service type TelehealthAppointment requires (profiles/TelehealthAppointment.json, slice videoVisit). */
+const VIDEO_VISIT = { system: 'http://snomed.info/sct', code: '448337001', display: 'Telemedicine consultation with patient' } as const;
+
 function participant(actor: Reference): AppointmentParticipant {
   return { actor, required: 'required', status: 'accepted' };
 }
@@ -95,6 +98,10 @@ function buildAppointment(id: string, slot: Slot, booking: BookingRequest, patie
     participant: [participant(patient), ...(clinician ? [participant(clinician)] : []), ...participants],
   };
   if (!appointment.serviceType && slot.serviceType) appointment.serviceType = slot.serviceType;
+  // TelehealthAppointment requires the video-visit service type (SNOMED CT 448337001)
+  if (!appointment.serviceType?.some((c) => c.coding?.some((x) => x.system === VIDEO_VISIT.system && x.code === VIDEO_VISIT.code))) {
+    appointment.serviceType = [...(appointment.serviceType ?? []), { coding: [{ ...VIDEO_VISIT }] }];
+  }
   if (!appointment.serviceCategory && slot.serviceCategory) appointment.serviceCategory = slot.serviceCategory;
   if (!appointment.specialty && slot.specialty) appointment.specialty = slot.specialty;
   if (!appointment.appointmentType && slot.appointmentType) appointment.appointmentType = slot.appointmentType;
