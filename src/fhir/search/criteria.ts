@@ -106,7 +106,7 @@ async function compileOne(type: string, name: string, value: string, ctx: FhirCo
   if (code === '_id' || code === '_lastUpdated') return compileDocumentParam(code, modifier, value);
   const def = searchParameter(type, code);
   if (!def) throw unknownParameter(type, code);
-  return compileParam(def, modifier, value, ctx.settings.baseUrl);
+  return compileParam(def, modifier, value, ctx.settings.baseUrl, type);
 }
 
 /** Compiles criteria pairs; under `lenient`, unknown or malformed parameters are skipped and reported. */

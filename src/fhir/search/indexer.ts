@@ -192,6 +192,30 @@ function indexParam(param: CompiledParam, resource: Resource, idx: Record<string
   idx[`${def.code}:sort`] = sortKey(def.type, entries);
 }
 
+/**
+ * String parameters whose prefixes are also indexed (`idx[code:prefix]`, every prefix of the
+ * normalised value up to PREFIX_MAX characters), so that the default starts-with search is an
+ * equality lookup in both engines instead of a regex over the whole collection.
+ */
+export const PREFIX_MAX = 8;
+const PREFIX_PARAMS = new Set([
+  'Patient.name', 'Patient.family', 'Patient.given', 'Patient.phonetic',
+  'Practitioner.name', 'Practitioner.family', 'Practitioner.given',
+  'RelatedPerson.name', 'Organization.name', 'Location.name',
+]);
+
+export function hasPrefixIndex(type: string, code: string): boolean {
+  return PREFIX_PARAMS.has(`${type}.${code}`);
+}
+
+function addPrefixes(code: string, idx: Record<string, unknown>): void {
+  const prefixes = new Set<string>();
+  for (const value of (idx[code] as string[] | undefined) ?? []) {
+    for (let n = 1; n <= Math.min(PREFIX_MAX, value.length); n++) prefixes.add(value.slice(0, n));
+  }
+  if (prefixes.size > 0) idx[`${code}:prefix`] = [...prefixes];
+}
+
 const PATIENT_REF = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
 
 /** Index entries and patient compartments of a resource (DESIGN.md, "Resource documents"). */
@@ -199,7 +223,9 @@ export function indexResource(resource: Resource): Pick<ResourceDocument, 'idx' 
   const idx: Record<string, unknown> = {};
   for (const param of compiledParams(resource.resourceType)) {
     // _id and _lastUpdated are searched on the document's own `_id` and `lastUpdatedMs`.
-    if (param.def.code !== '_id' && param.def.code !== '_lastUpdated') indexParam(param, resource, idx);
+    if (param.def.code === '_id' || param.def.code === '_lastUpdated') continue;
+    indexParam(param, resource, idx);
+    if (param.def.type === 'string' && hasPrefixIndex(resource.resourceType, param.def.code)) addPrefixes(param.def.code, idx);
   }
   const compartments = new Set<string>();
   if (resource.resourceType === 'Patient' && resource.id) compartments.add(`Patient/${resource.id}`);

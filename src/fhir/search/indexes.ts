@@ -11,11 +11,12 @@ const COMMON: IndexSpec[] = [
   { keys: { compartments: 1 }, name: 'compartments' },
 ];
 
-const single = (...codes: string[]): IndexSpec[] => codes.map((code) => ({ keys: { [`idx.${code}`]: 1 }, name: `idx_${code}` }));
+const single = (...codes: string[]): IndexSpec[] => codes.map((code) => ({ keys: { [`idx.${code}`]: 1 }, name: `idx_${code.replace(':', '_')}` }));
 
 const BY_TYPE: Record<string, IndexSpec[]> = {
-  Patient: [...single('name', 'family', 'given', 'identifier', 'telecom', 'email', 'phone'), { keys: { 'idx.birthdate.lo': 1 }, name: 'idx_birthdate' }],
-  Practitioner: single('name', 'identifier'),
+  Patient: [...single('name:prefix', 'family:prefix', 'given:prefix', 'identifier', 'telecom', 'email', 'phone'), { keys: { 'idx.birthdate.lo': 1 }, name: 'idx_birthdate' }],
+  Practitioner: single('name:prefix', 'family:prefix', 'identifier'),
+  Organization: single('name:prefix', 'identifier'),
   Encounter: [
     ...single('status', 'class', 'identifier'),
     { keys: { 'idx.patient': 1, 'idx.date:sort': -1 }, name: 'idx_patient_date' },

@@ -1,7 +1,8 @@
 import type { Filter } from '../../../storage/port';
 import type { SearchParamDef } from '../../definitions/search-parameters';
 import { badRequest } from '../../outcome';
-import { TUPLE_KEYS } from '../indexer';
+import { hasPrefixIndex, PREFIX_MAX, TUPLE_KEYS } from '../indexer';
+import { normalizeText } from '../text';
 import { allOf, anyOf, onField, prefixCond, type Cond } from './cond';
 import { dateCond } from './date';
 import { numberCond, quantityCond } from './quantity';
@@ -77,7 +78,7 @@ function compositeCond(def: SearchParamDef, value: string): Filter {
 }
 
 /** The filter of one parameter occurrence whose definition is known (not chained, not _has). */
-export function compileParam(def: SearchParamDef, modifier: string | undefined, value: string, baseUrl: string): Filter {
+export function compileParam(def: SearchParamDef, modifier: string | undefined, value: string, baseUrl: string, type = ''): Filter {
   checkModifier(def, modifier);
   const field = `idx.${def.code}`;
   if (modifier === 'missing') return missingFilter(field, value, def.code);
@@ -94,6 +95,10 @@ export function compileParam(def: SearchParamDef, modifier: string | undefined, 
     return anyOf(entries.map((e) => ({ [field]: e })));
   }
   if (def.type === 'string' && modifier === 'exact') return anyOf(values.map((v) => ({ [`${field}:exact`]: v })));
+  if (def.type === 'string' && modifier === undefined && hasPrefixIndex(type, def.code)) {
+    // Equality on the indexed prefix narrows the candidates; the anchored regex decides.
+    return anyOf(values.map((v) => allOf([{ [`${field}:prefix`]: normalizeText(v).slice(0, PREFIX_MAX) }, onField(field, stringCond(v, undefined, def.code))])));
+  }
   return anyOf(values.map((v) => onField(field, valueCond(def.type, v, modifier, def.code))));
 }
 
