@@ -183,6 +183,13 @@ export const referenceCases: Case[] = [
   ['Observation?subject:Group=~p1', []],
   ['Provenance?target=Observation/~o1', ['prov1']],
   ['Observation?subject=Patient/~p1/_history/1', ['o1', 'o2', 'o3', 'o5']],
+  ['Observation?based-on:identifier=http://acme.org/orders|ORD-1', ['o8']],
+  ['Observation?based-on:identifier=ORD-1', ['o8']],
+  ['Observation?based-on:identifier=http://other.org|ORD-1', []],
+  ['Observation?based-on:missing=false', ['o8']],
+  ['Observation?value-string=positive', ['o8']],
+  ['Observation?value-string:exact=Positive result', ['o8']],
+  ['Observation?value-string:contains=result', ['o8']],
 ];
 
 export const chainHasCases: Case[] = [

@@ -123,6 +123,7 @@ const fixtures: Fixture[] = [
     resource: {
       resourceType: 'Observation', id: '~o8', status: 'final', code: { coding: [{ code: 'xyz' }] },
       effectiveDateTime: '2022-06-01', valueString: 'Positive result',
+      basedOn: [{ identifier: { system: 'http://acme.org/orders', value: 'ORD-1' } }],
     },
   },
   {
