@@ -6,7 +6,7 @@ import type { FhirSettings } from './fhir/request';
 import { warmUpSchemaValidator } from './fhir/validation';
 import { createApp } from './http/app';
 import { createLogger, flushLogger, type Logger } from './log';
-import { openEmbeddedStore } from './storage/embedded/store';
+import { openStore } from './storage/open';
 import type { DocumentStore } from './storage/port';
 import { printSeedHintIfEmpty, telehealthConfigFromEnv, telehealthModule } from './telehealth';
 
@@ -122,12 +122,11 @@ function warnAuthOff(logger: Logger): void {
   logger.warn('authorization is disabled (AUTH=off)');
 }
 
-type OpenStore = (options: { mongodbUri?: string; dataDir: string; logger?: Logger }) => Promise<DocumentStore>;
 type AuthFactory = (options: AuthOptions) => AuthModule | Promise<AuthModule>;
 
 /**
- * The storage and auth factories are loaded by name so this entry point builds while those
- * modules land; once they exist they are plain imports (see the report in docs/readme/00-operate.md).
+ * The auth factory is loaded by name so this entry point builds while the SMART module lands;
+ * once src/auth/index.ts exports it, this becomes a plain import.
  */
 function optionalModule(path: string): Record<string, unknown> | undefined {
   try {
@@ -140,11 +139,9 @@ function optionalModule(path: string): Record<string, unknown> | undefined {
   }
 }
 
-async function openConfiguredStore(config: Config, logger: Logger): Promise<DocumentStore> {
-  const openStore = optionalModule('./storage/open')?.openStore as OpenStore | undefined;
-  if (openStore) return openStore({ dataDir: config.dataDir, logger, ...(config.mongodbUri ? { mongodbUri: config.mongodbUri } : {}) });
-  if (config.mongodbUri) throw new Error('MONGODB_URI is set but this build has no MongoDB adapter');
-  return openEmbeddedStore({ dataDir: config.dataDir });
+/** The embedded engine under DATA_DIR, or MongoDB when MONGODB_URI is set (a replica set is required). */
+function openConfiguredStore(config: Config, logger: Logger): Promise<DocumentStore> {
+  return openStore({ dataDir: config.dataDir, logger, ...(config.mongodbUri ? { mongodbUri: config.mongodbUri } : {}) });
 }
 
 async function createAuth(options: AuthOptions): Promise<AuthModule> {
