@@ -167,6 +167,24 @@ export function storeContract(open: () => Promise<OpenedStore>): void {
       expect(found.map((d) => d._id)).toEqual(['e', 'a', 'b', 'c', 'd']);
     });
 
+    it('sorts arrays by their smallest element ascending and largest descending', async () => {
+      const c = store.collection<Doc>(name);
+      const filter = { tags: { $exists: true, $ne: [] } };
+      expect((await c.find(filter, { sort: { tags: 1, _id: 1 } })).map((d) => d._id)).toEqual(['a', 'b', 'd']);
+      expect((await c.find(filter, { sort: { tags: -1, _id: 1 } })).map((d) => d._id)).toEqual(['a', 'd', 'b']);
+    });
+
+    it('a small page of a large sorted result is the head of the full sort', async () => {
+      const c = store.collection<Doc>(unique('Page'));
+      const all: Doc[] = Array.from({ length: 300 }, (_, i) => ({ _id: `p${String(i).padStart(3, '0')}`, n: (i * 7919) % 97, name: i % 3 ? 'x' : 'y' }));
+      for (const doc of all) await c.insertOne(doc);
+      const expected = [...all].sort((a, b) => (b.n as number) - (a.n as number) || (a._id < b._id ? -1 : 1)).filter((d) => d.name === 'x');
+      const page = await c.find({ name: 'x' }, { sort: { n: -1, _id: 1 }, skip: 3, limit: 5 });
+      expect(page).toEqual(expected.slice(3, 8));
+      const whole = await c.find({ name: 'x' }, { sort: { n: -1, _id: 1 } });
+      expect(whole).toEqual(expected);
+    });
+
     it('applies skip and limit after the sort', async () => {
       const c = store.collection<Doc>(name);
       expect((await c.find({}, { sort: { _id: 1 }, skip: 1, limit: 2 })).map((d) => d._id)).toEqual(['b', 'c']);

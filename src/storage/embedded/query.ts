@@ -1,6 +1,7 @@
 import { Query } from 'mingo';
 import type { Filter, FindOptions, Projection, SortSpec, StoredDocument } from '../port';
 import { planFilter } from './planner';
+import { sortDocuments } from './sort';
 import type { Table } from './table';
 
 /** A transaction's uncommitted writes to one collection: id → new document, or null if deleted. */
@@ -48,11 +49,8 @@ export function match(table: Table, filter: Filter, options: MatchOptions = {}, 
     if (matched.length >= enough) break;
   }
   if (!sorted) return skip === 0 && limit === Infinity ? matched : matched.slice(skip, skip + limit);
-  // mingo's $sort has MongoDB's ordering of types, missing values and arrays
-  let cursor = new Query({}).find(matched).sort(options.sort as SortSpec);
-  if (skip) cursor = cursor.skip(skip);
-  if (limit !== Infinity) cursor = cursor.limit(limit);
-  return cursor.all() as StoredDocument[];
+  const sortedDocs = sortDocuments(matched, options.sort as SortSpec, skip + limit);
+  return skip === 0 ? sortedDocs : sortedDocs.slice(skip);
 }
 
 export function count(table: Table, filter: Filter, overlay?: Overlay): number {
