@@ -30,7 +30,8 @@ export function baseHeaders(meta: ReplyMeta): Record<string, string | number> {
 export function writeFhir(res: ServerResponse, meta: ReplyMeta, status: number, body: Resource | undefined, extra?: Record<string, string>): void {
   const headers = baseHeaders(meta);
   if (extra) for (const name in extra) headers[name] = extra[name] as string;
-  if (body === undefined) {
+  // 204 and 304 never carry a body (RFC 9110), whatever the interaction returned
+  if (body === undefined || status === 204 || status === 304) {
     delete headers['Content-Type'];
     if (status !== 204 && status !== 304) headers['Content-Length'] = 0;
     res.writeHead(status, headers);

@@ -62,6 +62,15 @@ describe('request ids, CORS, HEAD, health', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('answers a conditional read with 304 and no body, keeping ETag and CORS', async () => {
+    const get = await request(t.app).get(`/fhir/Patient/${id}`);
+    const res = await request(t.app).get(`/fhir/Patient/${id}`).set('If-None-Match', get.headers.etag as string).set('Origin', 'https://app.example');
+    expect(res.status).toBe(304);
+    expect(res.text ?? '').toBe('');
+    expect(res.headers.etag).toBe(get.headers.etag);
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example');
+  });
+
   it('sets no X-Powered-By nor Express ETag', async () => {
     const res = await request(t.app).get('/healthz');
     expect(res.headers['x-powered-by']).toBeUndefined();
