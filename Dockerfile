@@ -30,5 +30,5 @@ VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "require('http').get('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
-# exec form: node is PID 1's child-free main process and receives SIGTERM for a graceful shutdown
+# exec form: node runs as PID 1 and receives SIGTERM itself (graceful shutdown in src/main.ts)
 CMD ["node", "dist/src/main.js"]
