@@ -1,4 +1,4 @@
-import type { IndexSpec } from '../../storage/port';
+import type { DocumentStore, IndexSpec } from '../../storage/port';
 
 /**
  * Index specs per resource type, created at startup on both engines (createIndex). Multikey
@@ -43,4 +43,27 @@ const BY_TYPE: Record<string, IndexSpec[]> = {
 /** Index specs for the current collection of `type` (the `_id` index exists already). */
 export function indexSpecsFor(type: string): IndexSpec[] {
   return [...COMMON, ...(BY_TYPE[type] ?? [])];
+}
+
+const ensured = new WeakMap<DocumentStore, Map<string, Promise<void>>>();
+
+/**
+ * Creates the index specs of `type` on `store` once per process (createIndex is idempotent on both
+ * engines). Search calls it before touching a collection, so indexes exist even when startup did
+ * not create them; startup may call it for every type ahead of traffic.
+ */
+export function ensureSearchIndexes(store: DocumentStore, type: string): Promise<void> {
+  let byType = ensured.get(store);
+  if (!byType) {
+    byType = new Map();
+    ensured.set(store, byType);
+  }
+  let pending = byType.get(type);
+  if (!pending) {
+    const collection = store.collection(type);
+    pending = indexSpecsFor(type).reduce<Promise<void>>((chain, spec) => chain.then(() => collection.createIndex(spec)), Promise.resolve());
+    pending.catch(() => byType?.delete(type));
+    byType.set(type, pending);
+  }
+  return pending;
 }

@@ -11,6 +11,7 @@ import { allOf } from './compile/cond';
 import { compileCriteria } from './criteria';
 import { cursorFields, decodeCursor, encodeCursor, sortValues } from './cursor';
 import { resolveIncludes } from './include';
+import { ensureSearchIndexes } from './indexes';
 import { readPage } from './page';
 import { isResultParam, parseResultParams, sortSpec, type ResultParams } from './result-params';
 import { applyElements, applySummary } from './summary';
@@ -100,6 +101,8 @@ async function total(p: Plan, ctx: FhirContext): Promise<number> {
 
 export async function runSearch(input: SearchInput, ctx: FhirContext): Promise<Bundle> {
   const p = await plan(input, ctx);
+  // Not inside a transaction: an index build must not wait on (or for) the running transaction.
+  if (!ctx.session) for (const type of p.types) await ensureSearchIndexes(ctx.store, type);
   const { result } = p;
   const pairs: Array<[string, string]> = [...p.used, ...result.used];
   const bundle: Bundle = { resourceType: 'Bundle', id: randomUUID(), meta: { lastUpdated: new Date().toISOString() }, type: 'searchset' };
@@ -145,6 +148,7 @@ export async function findDocuments(type: string, query: Array<[string, string]>
   const criteria = query.filter(([name]) => !isResultParam(name));
   const { filter } = await compileCriteria(type, criteria, ctx, false);
   const restriction = searchRestriction(ctx.access, type);
+  if (!ctx.session) await ensureSearchIndexes(ctx.store, type);
   return ctx.store
     .collection<ResourceDocument>(type)
     .find(allOf([{ deleted: false }, filter, restriction ?? {}]), { limit, sort: { _id: 1 }, session: ctx.session });
