@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, unlink, writeFile, open } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -50,7 +50,11 @@ export class FileBlobStore implements BlobStore {
   constructor(private readonly dir: string) {}
 
   private prepare(): Promise<void> {
-    this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
+    this.ready ??= (async () => {
+      await mkdir(this.dir, { recursive: true });
+      // temp files of uploads interrupted by a crash (writes in this process start after this)
+      for (const name of await readdir(this.dir)) if (name.startsWith('.') && name.endsWith('.tmp')) await unlink(path.join(this.dir, name)).catch(() => undefined);
+    })();
     return this.ready;
   }
 
@@ -72,7 +76,7 @@ export class FileBlobStore implements BlobStore {
       throw error;
     }
     const info: BlobInfo = { id, size: counter.bytes, contentType };
-    const metaTemp = `${temp}.json`;
+    const metaTemp = `${temp.slice(0, -4)}.meta.tmp`;
     await writeFile(metaTemp, JSON.stringify(info), { flush: true });
     await rename(metaTemp, this.file(id, 'json'));
     await syncDirectory(this.dir);
