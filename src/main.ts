@@ -4,7 +4,7 @@ import type { AuthOptions } from './auth/config';
 import { ConfigError, loadConfig, type Config } from './config';
 import type { FhirSettings } from './fhir/request';
 import { warmUpSchemaValidator } from './fhir/validation';
-import { createApp } from './http/app';
+import { createApp, requestListener } from './http/app';
 import { createLogger, flushLogger, type Logger } from './log';
 import { openStore } from './storage/open';
 import type { DocumentStore } from './storage/port';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const warmStart = Date.now();
   warmUpSchemaValidator();
   logger.info({ ms: Date.now() - warmStart }, 'validator ready');
-  const server = http.createServer(app);
+  const server = http.createServer(requestListener(app));
   server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,3 +1,4 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { AuthModule } from '../auth/api';
 import type { AfterWriteHook, BeforeWriteHook, FhirServices, FhirSettings, OperationDefinitionRef } from '../fhir/request';
@@ -11,6 +12,9 @@ import type { RawRoute } from './raw-routes';
 import { writeError, type ReplyMeta } from './render';
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+type FhirHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+const fhirHandlers = new WeakMap<Express, FhirHandler>();
 
 export interface AppDeps {
   store: DocumentStore;
@@ -54,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const app = express();
+  fhirHandlers.set(app, fhir);
   app.disable('etag');
   app.disable('x-powered-by');
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -73,4 +78,17 @@ export function createApp(deps: AppDeps): Express {
 function metaOf(req: Request, res: Response): ReplyMeta {
   const id = res.getHeader('X-Request-Id');
   return { requestId: typeof id === 'string' ? id : '', origin: req.headers.origin, pretty: false };
+}
+
+/**
+ * The listener for `http.createServer`: FHIR requests go straight to the FHIR handler, skipping
+ * Express's per-request setup (the hot path); everything else goes to the Express app. Behaves
+ * exactly like the app itself, which also starts with the FHIR handler (so tests can use either).
+ */
+export function requestListener(app: Express): RequestListener {
+  const fhir = fhirHandlers.get(app);
+  if (!fhir) return app;
+  return (req, res) => {
+    if (!fhir(req, res)) app(req, res);
+  };
 }
