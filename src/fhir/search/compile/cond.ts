@@ -33,7 +33,10 @@ export function onField(field: string, cond: Cond): Filter {
     const value = cond[''];
     // Plain equality stays plain: both engines answer it from a multikey equality index.
     if (isPlainValue(value)) return { [field]: value };
-    // Operators on scalar entries (number ranges): all bounds must hold for the same entry.
+    // One operator ($regex, $gt, $in...) holds for some entry exactly when it holds for the array:
+    // left plain so that MongoDB can use index bounds (anchored regex, ranges).
+    if (value && typeof value === 'object' && Object.keys(value).length === 1) return { [field]: value };
+    // Several bounds on scalar entries (number ranges) must hold for the same entry.
     return { [field]: { $elemMatch: value } };
   }
   if (keys.every((k) => LOGICAL.has(k)) && usesScalar(cond)) {
