@@ -8,7 +8,7 @@
  *   npm run bench:crud -- --duration 3 --connections 20
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { load, type LoadRequest, type LoadResult } from './lib/load';
 import { benchObservation, benchPatient } from './lib/payloads';
@@ -43,6 +43,8 @@ async function main(): Promise<void> {
   const duration = option('duration', 10, 120);
   const connections = option('connections', 50, 500);
   const run = { duration, connections };
+  // the load before we start tells whether the machine was shared (then only ratios mean much)
+  const loadBefore = loadavg()[0] ?? 0;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-bench-'));
   const servers: RunningServer[] = [];
   try {
@@ -78,7 +80,8 @@ async function main(): Promise<void> {
     const [nodeResult, expressResult] = results;
     const table = markdownTable(results, nodeResult as LoadResult, expressResult as LoadResult);
     const header = `# CRUD benchmark\n\n${new Date().toISOString().slice(0, 10)} · ${connections} connections · ${duration} s per row · ` +
-      `Node ${process.version} · ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}) · embedded store · AUTH=off · loopback\n\n`;
+      `Node ${process.version} · ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}) · load average ${loadBefore.toFixed(1)} at start · ` +
+      'embedded store · AUTH=off · loopback. Load generator and servers share the machine: compare ratios, not absolute numbers.\n\n';
     const markdown = header + table + '\n';
     process.stdout.write('\n' + markdown);
     const outDir = path.join(repoRoot(), 'bench', 'results');
