@@ -118,7 +118,8 @@ export class MongoStore implements DocumentStore {
 }
 
 export async function openMongoStore(options: MongoStoreOptions): Promise<MongoStore> {
-  const client = new MongoClient(options.uri, { serverSelectionTimeoutMS: 10_000 });
+  // undefined fields are dropped, as JSON (and so the embedded engine) does
+  const client = new MongoClient(options.uri, { serverSelectionTimeoutMS: 10_000, ignoreUndefined: true });
   await client.connect();
   try {
     const hello = await client.db('admin').command({ hello: 1 });
