@@ -111,6 +111,13 @@ export function storeContract(open: () => Promise<OpenedStore>): void {
       expect(await c.countDocuments({ 'idx.code': 'c:2' })).toBe(0);
     });
 
+    it('drops undefined fields, as JSON does', async () => {
+      const c = store.collection<Doc>(unique('Undef'));
+      await c.insertOne({ _id: 'u', name: undefined, n: 1 });
+      expect(Object.keys((await c.findOne({ _id: 'u' })) ?? {}).sort()).toEqual(['_id', 'n']);
+      expect(await c.countDocuments({ name: { $exists: false } })).toBe(1);
+    });
+
     it('refuses a duplicate _id', async () => {
       const c = store.collection<Doc>(unique('Dup'));
       await c.insertOne({ _id: 'same', n: 1 });
