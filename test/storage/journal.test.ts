@@ -26,7 +26,7 @@ describe('journal', () => {
   it('writes appended lines in order and counts flushes', async () => {
     const file = path.join(dir, 'ok.jsonl');
     const counters = { records: 0, flushes: 0 };
-    const journal = new Journal(openSync(file, 'a'), undefined, undefined, () => undefined, counters);
+    const journal = new Journal(openSync(file, 'a'), undefined, [dir], () => undefined, counters);
     await Promise.all(['a', 'b', 'c'].map((x) => journal.append(`${x}\n`)));
     await journal.append('d\n');
     await journal.close();
@@ -38,7 +38,7 @@ describe('journal', () => {
     const file = path.join(dir, 'ro.jsonl');
     writeFileSync(file, '');
     const failures: Error[] = [];
-    const journal = new Journal(openSync(file, 'r'), undefined, undefined, (e) => failures.push(e));
+    const journal = new Journal(openSync(file, 'r'), undefined, [], (e) => failures.push(e));
     await expect(journal.append('x\n')).rejects.toThrow(/journal write failed/);
     await expect(journal.append('y\n')).rejects.toThrow(/journal write failed/);
     expect(failures).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, openSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
+import path from 'node:path';
 import type { IndexSpec, StoredDocument, StoreLogger, TxSession } from '../port';
 import { dbDir, journalFile, lockFile, snapshotFile } from './files';
 import { Journal, syncDirectory, type JournalCounters } from './journal';
@@ -186,7 +187,7 @@ export class Engine {
 
   private newJournal(gen: number, previous: Journal | undefined): Journal {
     const fd = openSync(journalFile(this.dir, gen), 'a');
-    return new Journal(fd, previous, previous ? this.dir : undefined, (error) => {
+    return new Journal(fd, previous, [this.dir, path.dirname(this.dir)], (error) => {
       this.failure ??= error;
       this.logger.error(`embedded store: ${error.message}`);
     }, this.counters);

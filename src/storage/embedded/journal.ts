@@ -47,8 +47,8 @@ export class Journal {
     private readonly fd: number,
     /** Flushing waits for the previous journal (switched away from by compaction) to drain. */
     private previous: Journal | undefined,
-    /** A directory to fsync before the first flush (this journal's file was just created). */
-    private dirToSync: string | undefined,
+    /** Directories to fsync before the first flush (so that a just-created file is found after a crash). */
+    private dirsToSync: string[],
     private readonly onFailure: (error: Error) => void,
     /** Shared counters (group commit is visible as fewer flushes than records). */
     private readonly counters: JournalCounters = { records: 0, flushes: 0 },
@@ -75,8 +75,8 @@ export class Journal {
     try {
       if (this.previous) await this.previous.drain();
       this.previous = undefined;
-      if (this.dirToSync) await syncDirectory(this.dirToSync);
-      this.dirToSync = undefined;
+      for (const dir of this.dirsToSync) await syncDirectory(dir);
+      this.dirsToSync = [];
       while (this.pending.length > 0) {
         const lines = this.pending;
         const waiters = this.waiters;
