@@ -122,10 +122,13 @@ describe('base rules', () => {
 describe('cost on the write path', () => {
   it('checks a typical Observation against its base definition well under 2 ms', () => {
     for (let i = 0; i < 50; i++) validateProfiles(observation);
-    const rounds = 300;
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < rounds; i++) validateProfiles(observation);
-    const ms = Number(process.hrtime.bigint() - start) / 1e6 / rounds;
-    expect(ms).toBeLessThan(2);
+    // best of several batches: the cost of the check itself, not of other processes on the machine
+    const batches: number[] = [];
+    for (let b = 0; b < 7; b++) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < 100; i++) validateProfiles(observation);
+      batches.push(Number(process.hrtime.bigint() - start) / 1e6 / 100);
+    }
+    expect(Math.min(...batches)).toBeLessThan(1);
   });
 });
