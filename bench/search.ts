@@ -159,7 +159,7 @@ async function main() {
       }
       times.sort((a, b) => a - b);
       const explain = await explainQuery(ctx, row.type, row.query(7));
-      lines.push(`| ${row.name}<br>\`${row.type}?${row.query(7)}\` | ${percentile(times, 50).toFixed(2)} | ${percentile(times, 95).toFixed(2)} | ${matches} | ${explain} |`);
+      lines.push(`| ${row.name}<br>\`${row.type}?${row.query(7).replace(/\|/g, '\\|')}\` | ${percentile(times, 50).toFixed(2)} | ${percentile(times, 95).toFixed(2)} | ${matches} | ${explain} |`);
       console.log(row.name, 'p50', percentile(times, 50).toFixed(2), 'p95', percentile(times, 95).toFixed(2), explain);
     }
     mkdirSync(path.join(process.cwd(), 'bench', 'results'), { recursive: true });
