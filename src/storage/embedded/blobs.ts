@@ -52,6 +52,7 @@ export class FileBlobStore implements BlobStore {
   private prepare(): Promise<void> {
     this.ready ??= (async () => {
       await mkdir(this.dir, { recursive: true });
+      await syncDirectory(path.dirname(this.dir));
       // temp files of uploads interrupted by a crash (writes in this process start after this)
       for (const name of await readdir(this.dir)) if (name.startsWith('.') && name.endsWith('.tmp')) await unlink(path.join(this.dir, name)).catch(() => undefined);
     })();
