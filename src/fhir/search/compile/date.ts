@@ -12,7 +12,8 @@ import { splitPrefix } from './prefix';
  */
 export function dateCond(text: string, name: string, loKey = 'lo', hiKey = 'hi', now = Date.now()): Cond {
   const { prefix, rest } = splitPrefix(text);
-  const range = dateRange(rest);
+  // An unencoded `+` of a time zone offset arrives as a space after form decoding.
+  const range = dateRange(rest.replace(/ (\d{2}:\d{2})$/, '+$1'));
   if (!range) throw badRequest(`Invalid date '${text}' for parameter ${name}`);
   const { lo: qlo, hi: qhi } = range;
   const c = (key: string, op: string, v: number): Cond => ({ [key]: { [op]: v } });
