@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import request from 'supertest';
-import type { RawRoute } from '../../src/http/raw-routes';
+import type { RawResponse, RawRoute } from '../../src/http/raw-routes';
 import { FhirError, issue } from '../../src/fhir/outcome';
 import { makeTestApp, type TestApp } from '../helpers/app';
 
 /** Echoes raw bytes: proves the body reaches the route unread and a stream answer is written as-is. */
 const echo: RawRoute = {
   accepts: (req) => req.path === 'Binary/echo' && (req.method === 'POST' || req.method === 'GET' || req.method === 'HEAD'),
-  handle: async (req) => {
+  handle: async (req): Promise<RawResponse> => {
     if (req.method === 'GET' || req.method === 'HEAD') {
       return { status: 200, headers: { 'Content-Type': 'image/png', 'Content-Length': '4' }, stream: Readable.from([Buffer.from([1, 2, 3, 4])]) };
     }
