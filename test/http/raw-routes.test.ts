@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { Binary } from 'fhir/r4';
 import request from 'supertest';
 import type { RawResponse, RawRoute } from '../../src/http/raw-routes';
 import { FhirError, issue } from '../../src/fhir/outcome';
@@ -15,7 +16,7 @@ const echo: RawRoute = {
     for await (const chunk of req.body as AsyncIterable<Buffer>) chunks.push(chunk);
     const bytes = Buffer.concat(chunks);
     if (bytes.length === 0) throw new FhirError(400, [issue('error', 'invalid', 'empty')]);
-    return { status: 201, headers: { Location: 'Binary/echo' }, resource: { resourceType: 'Binary', contentType: req.headers['content-type'] ?? '', data: bytes.toString('base64') } };
+    return { status: 201, headers: { Location: 'Binary/echo' }, resource: { resourceType: 'Binary', contentType: req.headers['content-type'] ?? '', data: bytes.toString('base64') } as Binary };
   },
 };
 
