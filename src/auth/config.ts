@@ -1,0 +1,90 @@
+import type { DocumentStore } from '../storage/port';
+
+export interface AuthLogger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+export interface AuthOptions {
+  store: DocumentStore;
+  /** Absolute FHIR base URL without trailing slash, e.g. http://localhost:8080/fhir (the token `aud`). */
+  baseUrl: string;
+  /** Token and id_token issuer; defaults to the FHIR base (SMART convention). */
+  issuer?: string;
+  /** Absolute URL of the /auth endpoints; defaults to the origin of baseUrl + /auth. */
+  authBaseUrl?: string;
+  logger?: AuthLogger;
+  /** Bootstrap secret of the `admin` client (client_credentials → telefhir/admin); env ADMIN_CLIENT_SECRET. */
+  adminClientSecret?: string;
+  accessTokenSeconds?: number;
+  codeSeconds?: number;
+  offlineRefreshSeconds?: number;
+  /** Login session lifetime; online_access refresh tokens die with it. */
+  sessionSeconds?: number;
+  /** Signing keys older than this are rotated at start or on demand. */
+  keyRotationDays?: number;
+  /** Clock, for tests of expiry (epoch ms). */
+  now?: () => number;
+}
+
+export interface AuthConfig {
+  store: DocumentStore;
+  baseUrl: string;
+  issuer: string;
+  authBase: string;
+  /** Path of the /auth endpoints below the app root, e.g. `/auth`. */
+  authPath: string;
+  fhirPath: string;
+  issuerPath: string;
+  secureCookies: boolean;
+  logger: AuthLogger;
+  adminClientSecret?: string;
+  accessTokenSeconds: number;
+  codeSeconds: number;
+  offlineRefreshSeconds: number;
+  sessionSeconds: number;
+  keyRotationMs: number;
+  now: () => number;
+  urls: { authorize: string; token: string; introspect: string; revoke: string; jwks: string; register: string; style: string };
+}
+
+const silent: AuthLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const trim = (url: string) => url.replace(/\/+$/, '');
+
+export const ADMIN_SCOPE = 'telefhir/admin';
+export const ADMIN_CLIENT_ID = 'admin';
+
+export function resolveConfig(options: AuthOptions): AuthConfig {
+  const baseUrl = trim(options.baseUrl);
+  const base = new URL(baseUrl);
+  const issuer = trim(options.issuer ?? baseUrl);
+  const authBase = trim(options.authBaseUrl ?? `${base.origin}/auth`);
+  return {
+    store: options.store,
+    baseUrl,
+    issuer,
+    authBase,
+    authPath: trim(new URL(authBase).pathname) || '/auth',
+    fhirPath: trim(base.pathname),
+    issuerPath: trim(new URL(issuer).pathname),
+    secureCookies: base.protocol === 'https:',
+    logger: options.logger ?? silent,
+    adminClientSecret: options.adminClientSecret ?? process.env.ADMIN_CLIENT_SECRET,
+    accessTokenSeconds: options.accessTokenSeconds ?? 3600,
+    codeSeconds: options.codeSeconds ?? 60,
+    offlineRefreshSeconds: options.offlineRefreshSeconds ?? 90 * 24 * 3600,
+    sessionSeconds: options.sessionSeconds ?? 8 * 3600,
+    keyRotationMs: (options.keyRotationDays ?? 30) * 24 * 3600 * 1000,
+    now: options.now ?? Date.now,
+    urls: {
+      authorize: `${authBase}/authorize`,
+      token: `${authBase}/token`,
+      introspect: `${authBase}/introspect`,
+      revoke: `${authBase}/revoke`,
+      jwks: `${authBase}/jwks`,
+      register: `${authBase}/admin/clients`,
+      style: `${authBase}/smart-style.json`,
+    },
+  };
+}

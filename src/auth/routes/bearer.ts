@@ -1,0 +1,39 @@
+import { FhirError, issue } from '../../fhir/outcome';
+import type { AccessContext } from '../../fhir/access/context';
+import type { AuthDeps } from '../deps';
+import { OAuthError } from '../errors';
+import { accessContextOf, InvalidToken } from '../tokens';
+
+/** The access a Bearer header grants; throws InvalidToken when there is none. */
+export async function bearerClaims(header: string | undefined, deps: AuthDeps): Promise<AccessContext> {
+  const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header ?? '');
+  if (!match) throw new InvalidToken(header ? 'The Authorization header is not a Bearer token' : 'An access token is required');
+  const claims = await deps.tokens.verifyAccessToken(match[1] as string);
+  return accessContextOf(claims, deps.config.baseUrl);
+}
+
+/** For the FHIR API: 401 OperationOutcome with a Bearer challenge (RFC 6750 §3). */
+export async function resolveAccess(header: string | undefined, deps: AuthDeps): Promise<AccessContext> {
+  try {
+    return await bearerClaims(header, deps);
+  } catch (error) {
+    if (!(error instanceof InvalidToken)) throw error;
+    const description = error.message.replace(/"/g, "'");
+    throw new FhirError(401, [issue('error', 'login', error.message)], {
+      'WWW-Authenticate': `Bearer realm="${deps.config.baseUrl}", error="invalid_token", error_description="${description}"`,
+    });
+  }
+}
+
+/** For /auth JSON APIs: an OAuth-shaped 401/403. */
+export async function requireBearer(header: string | undefined, deps: AuthDeps, allow: (a: AccessContext) => boolean): Promise<AccessContext> {
+  let access: AccessContext;
+  try {
+    access = await bearerClaims(header, deps);
+  } catch (error) {
+    if (error instanceof InvalidToken) throw new OAuthError('invalid_token', error.message);
+    throw error;
+  }
+  if (!allow(access)) throw new OAuthError('insufficient_scope', 'The access token does not allow this');
+  return access;
+}
