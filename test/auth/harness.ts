@@ -29,9 +29,9 @@ export interface AuthServer {
 export async function startAuthServer(options: { live?: boolean; auth?: Partial<AuthOptions> } = {}): Promise<AuthServer> {
   let server: Server | undefined;
   let origin = 'http://localhost:8080';
-  let handler: Express | undefined;
+  const holder: { app?: Express } = {};
   if (options.live) {
-    server = createServer((req, res) => (handler ? handler(req, res) : res.end()));
+    server = createServer((req, res) => (holder.app ? holder.app(req, res) : res.end()));
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
@@ -40,7 +40,7 @@ export async function startAuthServer(options: { live?: boolean; auth?: Partial<
     settings: { baseUrl: base },
     auth: (store) => createAuthModule({ store, baseUrl: base, adminClientSecret: ADMIN_SECRET, ...options.auth }),
   });
-  handler = testApp.app;
+  holder.app = testApp.app;
   const tokenResponse = await request(testApp.app)
     .post('/auth/token')
     .auth('admin', ADMIN_SECRET)
@@ -167,4 +167,13 @@ export async function registerBasics(s: AuthServer, patientId: string): Promise<
     admin(s, '/users', { username: 'alice', password: 'patient-pass', role: 'patient', fhirUser: `Patient/${patientId}` }),
   ]);
   for (const r of responses) if (r.status !== 201) throw new Error(`register: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+/** The full authorization-code dance for `query` overrides; returns the token response. */
+export async function tokensFor(s: AuthServer, over: Record<string, string | undefined> = {}, o: BrowserOptions = {}, extra: Record<string, string> = {}) {
+  const p = pkce();
+  const back = await browse(s, authorizeQuery(s, over, p), o);
+  const code = back.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${back.toString()}`);
+  return exchange(s, code, p.verifier, { ...(over.client_id ? { client_id: over.client_id } : {}), ...extra });
 }
