@@ -35,7 +35,6 @@ export function smartConfiguration(config: AuthConfig): Record<string, unknown> 
     token_endpoint: config.urls.token,
     introspection_endpoint: config.urls.introspect,
     revocation_endpoint: config.urls.revoke,
-    registration_endpoint: config.urls.register,
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
