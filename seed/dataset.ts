@@ -145,7 +145,8 @@ function readings(patientN: number, rnd: Random, today: Date, days: number): Obs
       resourceType: 'Observation',
       identifier: [{ system: SYSTEM.reading, value: `${pad(patientN)}-${key}-${d}` }],
       status: 'final',
-      category: [key === 'glu' ? LAB : VITALS],
+      // every home reading is RemoteMonitoringObservation (vital-signs category required); glucose is also laboratory
+      category: key === 'glu' ? [VITALS, LAB] : [VITALS],
       code: { coding: [{ system: LOINC, code, display }], text: display },
       subject,
       device: dev(kind),
