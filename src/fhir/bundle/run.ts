@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
 import { TransactionConflictError } from '../../storage/port';
 import { conflict, FhirError } from '../outcome';
+import { isResourceType } from '../definitions/resource-types';
+import { ensureSearchIndexes } from '../search/api';
 import type { FhirContext, FhirRequest, FhirResponse } from '../request';
 import { assertNoOverlap, assignPlaceholders, mapUpdateFullUrls, resolveConditionalTargets } from './conditional';
 import { transactionOrder } from './order';
@@ -59,6 +61,10 @@ async function runTransaction(
   if (rejected) throw transactionFailure(rejected.index, 'entry', 'Bundle.entry', rejected.error);
   // Entries are rewritten in place; a retried attempt (MongoDB transient errors) starts again
   // from an untouched copy of the Bundle. The embedded engine serialises transactions and does not retry.
+  // Index builds cannot join the transaction: create them first for every type the entries touch.
+  for (const type of new Set(parsed.entries.map((entry) => entry.request.path.split('/')[0] ?? ''))) {
+    if (isResourceType(type)) await ensureSearchIndexes(ctx.store, type);
+  }
   const snapshot = ctx.store.kind === 'mongodb' ? JSON.stringify(body) : undefined;
   let attempt = 0;
   try {

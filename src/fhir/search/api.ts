@@ -46,4 +46,4 @@ export function searchParamsFor(resourceType: string): CapabilityStatementRestRe
   return capabilitySearchParams(resourceType);
 }
 
-export { ensureSearchIndexes, indexSpecsFor } from './indexes';
+export { ensureSearchIndexes, ensureStartupSearchIndexes, indexSpecsFor } from './indexes';

@@ -38,7 +38,16 @@ const BY_TYPE: Record<string, IndexSpec[]> = {
   MedicationRequest: [...single('patient', 'subject', 'status')],
   DocumentReference: [...single('patient', 'subject')],
   Provenance: [...single('target')],
+  // telehealth: device identity for RPM ingest, the scheduling searches, flags and media
+  Device: single('identifier', 'patient'),
+  Schedule: single('actor'),
+  Slot: [...single('schedule', 'status'), { keys: { 'idx.start.lo': 1 }, name: 'idx_start' }],
+  Flag: single('patient', 'status'),
+  Media: single('patient', 'subject'),
 };
+
+/** The types with search indexes beyond the common ones: created at startup, ahead of traffic. */
+export const TYPES_WITH_INDEXES: readonly string[] = Object.keys(BY_TYPE);
 
 /** Index specs for the current collection of `type` (the `_id` index exists already). */
 export function indexSpecsFor(type: string): IndexSpec[] {
@@ -66,4 +75,9 @@ export function ensureSearchIndexes(store: DocumentStore, type: string): Promise
     byType.set(type, pending);
   }
   return pending;
+}
+
+/** Startup: the indexes of every type that has its own, so the first requests (and transactions) find them. */
+export async function ensureStartupSearchIndexes(store: DocumentStore): Promise<void> {
+  for (const type of TYPES_WITH_INDEXES) await ensureSearchIndexes(store, type);
 }
