@@ -1,17 +1,13 @@
 import http from 'node:http';
-import type { AuthModule } from './auth/api';
-import type { AuthOptions } from './auth/config';
+import { composeServer } from './compose';
 import { ConfigError, loadConfig, type Config } from './config';
-import type { FhirSettings } from './fhir/request';
-import { warmUpSchemaValidator } from './fhir/validation';
-import { createApp, requestListener } from './http/app';
+import { requestListener } from './http/app';
 import { createLogger, flushLogger, type Logger } from './log';
-import { openStore } from './storage/open';
 import type { DocumentStore } from './storage/port';
-import { printSeedHintIfEmpty, telehealthConfigFromEnv, telehealthModule } from './telehealth';
+import { printSeedHintIfEmpty } from './telehealth';
 
 /**
- * The composition root: config → store → auth → app → listen, and a graceful shutdown
+ * The entry point: config → composed server (./compose.ts) → listen, and a graceful shutdown
  * (stop accepting, drain in-flight requests, close the store so its journal is flushed, exit 0).
  */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -28,36 +24,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel, { buffered: true });
-  const store = await openConfiguredStore(config, logger);
-  const settings: FhirSettings = {
-    baseUrl: config.baseUrl,
-    defaultPageSize: config.defaultPageSize,
-    maxPageSize: config.maxPageSize,
-    maxBundleEntries: config.maxBundleEntries,
-    validationMode: config.validationMode,
-  };
-  const auth = config.auth ? await createAuth({ store, baseUrl: config.baseUrl, logger, adminClientSecret: process.env.ADMIN_CLIENT_SECRET }) : undefined;
   if (!config.auth) warnAuthOff(logger);
-  // BINARY_MAX_BYTES accepts sizes like `100mb` here; the telehealth parser wants plain bytes
-  const telehealthEnv = { ...process.env };
-  delete telehealthEnv.BINARY_MAX_BYTES;
-  const telehealth = telehealthModule({ ...telehealthConfigFromEnv(telehealthEnv), binaryMaxBytes: config.binaryMaxBytes });
-
-  const app = createApp({
-    store,
-    settings,
-    auth,
-    operations: telehealth.operations,
-    beforeWrite: telehealth.beforeWrite,
-    afterWrite: telehealth.afterWrite,
-    rawRoutes: telehealth.binaryRoutes,
-    logger,
-    maxBodyBytes: config.maxBodyBytes,
-  });
-  // compile the validator now (about 2 s) rather than on the first write of the first client
-  const warmStart = Date.now();
-  warmUpSchemaValidator();
-  logger.info({ ms: Date.now() - warmStart }, 'validator ready');
+  const { app, store } = await composeServer(config, logger);
   const server = http.createServer(requestListener(app));
   server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
   await new Promise<void>((resolve, reject) => {
@@ -120,35 +88,6 @@ function warnAuthOff(logger: Logger): void {
   ].join('\n');
   process.stderr.write(`${banner}\n`);
   logger.warn('authorization is disabled (AUTH=off)');
-}
-
-type AuthFactory = (options: AuthOptions) => AuthModule | Promise<AuthModule>;
-
-/**
- * The auth factory is loaded by name so this entry point builds while the SMART module lands;
- * once src/auth/index.ts exports it, this becomes a plain import.
- */
-function optionalModule(path: string): Record<string, unknown> | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(path) as Record<string, unknown>;
-  } catch (error) {
-    const e = error as { code?: string; message?: string };
-    if (e.code === 'MODULE_NOT_FOUND' && e.message?.includes(path)) return undefined;
-    throw error;
-  }
-}
-
-/** The embedded engine under DATA_DIR, or MongoDB when MONGODB_URI is set (a replica set is required). */
-function openConfiguredStore(config: Config, logger: Logger): Promise<DocumentStore> {
-  return openStore({ dataDir: config.dataDir, logger, ...(config.mongodbUri ? { mongodbUri: config.mongodbUri } : {}) });
-}
-
-async function createAuth(options: AuthOptions): Promise<AuthModule> {
-  const mod = optionalModule('./auth');
-  const factory = (mod?.createAuthModule ?? mod?.createAuth) as AuthFactory | undefined;
-  if (!factory) throw new Error('AUTH=on but this build has no SMART authorization module; set AUTH=off to run without authorization');
-  return factory(options);
 }
 
 main().catch((error: unknown) => {

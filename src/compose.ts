@@ -1,0 +1,66 @@
+import type { Express } from 'express';
+import type { AuthModule } from './auth/api';
+import { createAuthModule } from './auth';
+import type { Config } from './config';
+import { patientEverything } from './fhir/operations/everything';
+import { observationLastn } from './fhir/operations/lastn';
+import { validateOperation } from './fhir/operations/validate';
+import type { FhirSettings } from './fhir/request';
+import { ensureStartupSearchIndexes } from './fhir/search/api';
+import { warmUpSchemaValidator } from './fhir/validation';
+import { warmUpProfileValidator } from './fhir/validation/profile';
+import { createApp } from './http/app';
+import type { Logger } from './log';
+import { openStore } from './storage/open';
+import type { DocumentStore } from './storage/port';
+import { telehealthConfigFromEnv, telehealthModule } from './telehealth';
+
+export interface ComposedServer {
+  app: Express;
+  store: DocumentStore;
+  auth?: AuthModule;
+}
+
+/**
+ * Everything the server is made of, wired once: the store (embedded, or MongoDB when MONGODB_URI
+ * is set), the SMART authorization server (unless AUTH=off), the generic FHIR operations, the
+ * telehealth workflows, and the HTTP app. Warm-up work (validators, search indexes) happens here
+ * so the first client does not pay for it.
+ */
+export async function composeServer(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ComposedServer> {
+  const store = await openStore({ dataDir: config.dataDir, logger, ...(config.mongodbUri ? { mongodbUri: config.mongodbUri } : {}) });
+  try {
+    const settings: FhirSettings = {
+      baseUrl: config.baseUrl,
+      defaultPageSize: config.defaultPageSize,
+      maxPageSize: config.maxPageSize,
+      maxBundleEntries: config.maxBundleEntries,
+      validationMode: config.validationMode,
+    };
+    const auth = config.auth ? await createAuthModule({ store, baseUrl: config.baseUrl, logger, adminClientSecret: env.ADMIN_CLIENT_SECRET }) : undefined;
+    // BINARY_MAX_BYTES accepts sizes like `100mb` (parsed by config); the telehealth parser wants plain bytes
+    const telehealthEnv = { ...env };
+    delete telehealthEnv.BINARY_MAX_BYTES;
+    const telehealth = telehealthModule({ ...telehealthConfigFromEnv(telehealthEnv), binaryMaxBytes: config.binaryMaxBytes });
+    const app = createApp({
+      store,
+      settings,
+      auth,
+      operations: [patientEverything, observationLastn, validateOperation, ...telehealth.operations],
+      beforeWrite: telehealth.beforeWrite,
+      afterWrite: telehealth.afterWrite,
+      rawRoutes: telehealth.binaryRoutes,
+      logger,
+      maxBodyBytes: config.maxBodyBytes,
+    });
+    const started = Date.now();
+    warmUpSchemaValidator();
+    warmUpProfileValidator();
+    await ensureStartupSearchIndexes(store);
+    logger.info({ ms: Date.now() - started }, 'validators and search indexes ready');
+    return { app, store, ...(auth ? { auth } : {}) };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
