@@ -54,7 +54,9 @@ it('refuses FHIR calls without a valid token with 401 and a Bearer challenge', a
     const req = request(s.app).get('/fhir/Patient');
     const res = header ? await req.set('Authorization', header) : await req;
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
+    // RFC 6750 §3.1: no credentials → the bare challenge; bad credentials → error="invalid_token"
+    if (header) expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
+    else expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="[^"]+"$/);
     expect(res.body.resourceType).toBe('OperationOutcome');
   }
 });

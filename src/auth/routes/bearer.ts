@@ -19,9 +19,11 @@ export async function resolveAccess(header: string | undefined, deps: AuthDeps):
   } catch (error) {
     if (!(error instanceof InvalidToken)) throw error;
     const description = error.message.replace(/"/g, "'");
-    throw new FhirError(401, [issue('error', 'login', error.message)], {
-      'WWW-Authenticate': `Bearer realm="${deps.config.baseUrl}", error="invalid_token", error_description="${description}"`,
-    });
+    // RFC 6750 §3.1: a request with no credentials at all gets the bare challenge, no error code
+    const challenge = header
+      ? `Bearer realm="${deps.config.baseUrl}", error="invalid_token", error_description="${description}"`
+      : `Bearer realm="${deps.config.baseUrl}"`;
+    throw new FhirError(401, [issue('error', 'login', error.message)], { 'WWW-Authenticate': challenge });
   }
 }
 
