@@ -1,14 +1,21 @@
 import type { Bundle, Resource } from 'fhir/r4';
 import { generateDataset, type Dataset } from './dataset';
+import { adminToken, describeDemo, discoverSmart, ensureSmartDemo } from './smart-demo';
 
 /**
  * `npm run seed -- [--base URL] [--token T] [--patients N] [--seed N]`: loads the synthetic
  * telehealth dataset through the public FHIR API with fhir-kit-client (transaction Bundles of
- * conditional creates). Safe to re-run: nothing is created twice.
+ * conditional creates). Safe to re-run: nothing is created twice. With authorization on, it signs
+ * in as the `admin` client (ADMIN_CLIENT_SECRET) and also registers a demo SMART app and users.
  */
 export interface LoadOptions {
   base: string;
   token?: string;
+  /** The server's ADMIN_CLIENT_SECRET: token for loading, and the admin API for the demo app. */
+  adminSecret?: string;
+  demoRedirectUris: string[];
+  demoLaunchUrl: string;
+  demoPassword?: string;
   patients: number;
   seed: number;
   today?: Date;
@@ -89,7 +96,15 @@ export async function loadSeed(options: LoadOptions): Promise<LoadReport> {
 }
 
 function parseArgs(argv: string[]): LoadOptions {
-  const options: LoadOptions = { base: process.env.FHIR_BASE_URL ?? 'http://localhost:8080/fhir', patients: 100, seed: 42, token: process.env.FHIR_TOKEN };
+  const options: LoadOptions = {
+    base: process.env.FHIR_BASE_URL ?? 'http://localhost:8080/fhir',
+    patients: 100,
+    seed: 42,
+    token: process.env.FHIR_TOKEN,
+    adminSecret: process.env.ADMIN_CLIENT_SECRET,
+    demoRedirectUris: [],
+    demoLaunchUrl: 'http://localhost:3000/launch',
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -106,11 +121,20 @@ function parseArgs(argv: string[]): LoadOptions {
     else if (arg === '--token') options.token = value();
     else if (arg === '--patients') options.patients = int('--patients');
     else if (arg === '--seed') options.seed = int('--seed');
+    else if (arg === '--admin-secret') options.adminSecret = value();
+    else if (arg === '--demo-redirect-uri') options.demoRedirectUris.push(value());
+    else if (arg === '--demo-launch-url') options.demoLaunchUrl = value();
+    else if (arg === '--demo-password') options.demoPassword = value();
     else if (arg === '--help' || arg === '-h') {
-      console.log('Usage: npm run seed -- [--base http://localhost:8080/fhir] [--token <bearer>] [--patients 100] [--seed 42]');
+      console.log(
+        'Usage: npm run seed -- [--base http://localhost:8080/fhir] [--patients 100] [--seed 42]\n' +
+          '  with AUTH on: [--admin-secret S (default: env ADMIN_CLIENT_SECRET) | --token <bearer>]\n' +
+          '  demo SMART app: [--demo-redirect-uri URL]... [--demo-launch-url URL] [--demo-password P]',
+      );
       process.exit(0);
     } else throw new Error(`Unknown argument ${arg} (see --help)`);
   }
+  if (options.demoRedirectUris.length === 0) options.demoRedirectUris.push('http://localhost:3000/callback', 'http://localhost:3000/');
   return options;
 }
 
@@ -119,11 +143,29 @@ const list = (r: Record<string, number>) => Object.entries(r).sort().map(([t, n]
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  console.log(`Seeding ${options.patients} patients (seed ${options.seed}) into ${options.base}`);
+  options.base = options.base.replace(/\/+$/, '');
+  const smart = await discoverSmart(options.base);
+  let adminAccess = false;
+  if (smart && !options.token) {
+    if (!options.adminSecret) {
+      throw new Error('The server requires authorization: set ADMIN_CLIENT_SECRET (the one the server was started with), or pass --token <bearer> with system/*.cu scopes');
+    }
+    options.token = await adminToken(smart, options.adminSecret);
+    adminAccess = true;
+  }
+  console.log(`Seeding ${options.patients} patients (seed ${options.seed}) into ${options.base}${smart ? ' (authorization on)' : ''}`);
   const report = await loadSeed({ ...options, log: (line) => console.log(line) });
   console.log(`Created ${sum(report.created)}: ${list(report.created)}`);
   console.log(`Already present ${sum(report.existing)}: ${list(report.existing)}`);
-  console.log(`Done in ${(report.millis / 1000).toFixed(1)} s. Try: curl '${options.base}/Flag?status=active' and '${options.base}/Slot?status=free'`);
+  const auth = smart && options.token ? ` -H 'Authorization: Bearer <token>'` : '';
+  console.log(`Done in ${(report.millis / 1000).toFixed(1)} s. Try: curl${auth} '${options.base}/Flag?status=active' and '${options.base}/Slot?status=free'`);
+  if (smart && options.token) {
+    if (!adminAccess) console.log('The demo SMART app and users need the admin API: run with ADMIN_CLIENT_SECRET instead of --token to register them.');
+    else {
+      const demoOptions = { base: options.base, token: options.token, endpoints: smart, redirectUris: options.demoRedirectUris, launchUrl: options.demoLaunchUrl, password: options.demoPassword };
+      for (const line of describeDemo(await ensureSmartDemo(demoOptions), demoOptions)) console.log(line);
+    }
+  }
 }
 
 if (require.main === module) {

@@ -2,7 +2,10 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { tmpdir } from 'node:os';
+import { spawnTelefhir, type RunningServer } from '../../bench/lib/server';
 import { generateDataset } from '../../seed/dataset';
+import { ensureBuilt } from '../helpers/built';
 import { startServer, type ListeningServer } from './server';
 
 const root = path.join(__dirname, '..', '..');
@@ -21,8 +24,16 @@ function compileLoader(): string {
 
 /** Asynchronous: the server answering the loader lives in this very process. */
 async function runLoader(out: string, base: string, ...args: string[]): Promise<string> {
+  return runLoaderWith({}, out, base, ...args);
+}
+
+async function runLoaderWith(env: Record<string, string>, out: string, base: string, ...args: string[]): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(out, 'load.js'), '--base', base, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(out, 'load.js'), '--base', base, ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, ADMIN_CLIENT_SECRET: '', FHIR_TOKEN: '', ...env },
+    });
     return stdout;
   } catch (error) {
     const e = error as { code?: number; stderr?: string; stdout?: string };
@@ -73,6 +84,62 @@ describe('seed dataset', () => {
       const second = await runLoader(out, server.base, '--patients', '5', '--seed', '7');
       expect(second).toMatch(/Created 0:/);
       expect(await Promise.all(counts.map((t) => total(t)))).toEqual(before);
+    }, 120_000);
+  });
+
+  describe('with authorization on (the built server, as `npm start` runs it)', () => {
+    const secret = 'seed-test-admin-secret-0123456789';
+    let server: RunningServer;
+    let out: string;
+    let dataDir: string;
+    beforeAll(async () => {
+      ensureBuilt();
+      out = compileLoader();
+      dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-seed-auth-'));
+      server = await spawnTelefhir(dataDir, { AUTH: 'on', ADMIN_CLIENT_SECRET: secret, LOG_LEVEL: 'silent' });
+    }, 120_000);
+    afterAll(async () => {
+      await server?.stop('SIGKILL');
+      if (out) rmSync(out, { recursive: true, force: true });
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('refuses to start without credentials, and says which', async () => {
+      await expect(runLoaderWith({}, out, `${server.url}/fhir`, '--patients', '1')).rejects.toThrow(/ADMIN_CLIENT_SECRET/);
+      await expect(runLoaderWith({ ADMIN_CLIENT_SECRET: 'not-the-servers-secret' }, out, `${server.url}/fhir`, '--patients', '1')).rejects.toThrow(/refused the admin client/);
+    }, 60_000);
+
+    it('loads with the admin secret and registers the demo SMART app and users once', async () => {
+      const base = `${server.url}/fhir`;
+      const first = await runLoaderWith({ ADMIN_CLIENT_SECRET: secret }, out, base, '--patients', '2', '--seed', '3');
+      expect(first).toMatch(/Created \d+/);
+      expect(first).toMatch(/client_id telefhir-demo-app \(public, PKCE S256\) registered/);
+      const password = /Demo user dr\.demo \(practitioner, Practitioner\/[\w.-]+\): password (\S+) \(shown once\)/.exec(first)?.[1];
+      expect(password).toBeDefined();
+
+      const tokenRes = await fetch(`${server.url}/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`admin:${secret}`).toString('base64')}` },
+        body: 'grant_type=client_credentials&scope=' + encodeURIComponent('system/*.cruds telefhir/admin'),
+      });
+      const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+      const get = async (url: string) => (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const client = await get(`${server.url}/auth/admin/clients/telefhir-demo-app`);
+      expect(client).toMatchObject({ client_id: 'telefhir-demo-app', type: 'public', redirect_uris: ['http://localhost:3000/callback', 'http://localhost:3000/'] });
+      const users = (await get(`${server.url}/auth/admin/users`)) as Array<{ username?: string; _id?: string; role: string; fhirUser: string }>;
+      for (const [name, role] of [['dr.demo', 'practitioner'], ['patient.demo', 'patient']]) {
+        const user = users.find((u) => (u.username ?? u._id) === name);
+        expect(user?.role).toBe(role);
+        // the fhirUser points at a seeded resource
+        const target = await fetch(`${base}/${user?.fhirUser}`, { headers: { authorization: `Bearer ${token}` } });
+        expect(target.status).toBe(200);
+      }
+      expect((await get(`${base}/Patient?_summary=count`)).total).toBe(2);
+
+      const second = await runLoaderWith({ ADMIN_CLIENT_SECRET: secret }, out, base, '--patients', '2', '--seed', '3');
+      expect(second).toMatch(/Created 0:/);
+      expect(second).toMatch(/already registered/);
+      expect(second).not.toContain(password as string);
     }, 120_000);
   });
 });
