@@ -14,7 +14,7 @@ export async function printSeedHintIfEmpty(store: DocumentStore, log: HintLogger
   if (patients > 0) return false;
   log.info(
     `The store holds no patients yet. Load the synthetic telehealth dataset with: npm run seed -- --base ${baseUrl}` +
-      ' (add --token <access token> when authorization is on; --patients N to size it).',
+      ' (when authorization is on, with ADMIN_CLIENT_SECRET set as for the server: it also registers a demo SMART app and users; --patients N to size it).',
   );
   return true;
 }
