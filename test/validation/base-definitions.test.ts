@@ -69,6 +69,51 @@ describe('base rules', () => {
     const o = variant(observation, (x) => (x.dataAbsentReason = { text: 'unknown' }));
     expectIssue(errorsOf(o), { code: 'invariant', expression: 'Observation', text: 'obs-6' });
   });
+  // the invariants decided without FHIRPath (see invariants.ts) must still fail where FHIRPath would
+  it.each<[string, (o: Observation) => void, string, string]>([
+    ['qty-3: a Quantity code without a system', (x) => (x.valueQuantity = { value: 1, code: 'kg' }), 'Observation.valueQuantity', 'qty-3'],
+    [
+      'obs-7: a value and a component with the same code',
+      (x) => (x.component = [{ code: x.code, valueQuantity: { value: 1 } }]),
+      'Observation',
+      'obs-7',
+    ],
+    ['ref-1: a local reference to nothing contained', (x) => (x.subject = { reference: '#missing' }), 'Observation.subject', 'ref-1'],
+    [
+      'dom-2: a contained resource that contains another',
+      (x) => (x.contained = [{ resourceType: 'Patient', id: 'p', contained: [{ resourceType: 'Patient', id: 'q' }] } as never]),
+      'Observation',
+      'dom-2',
+    ],
+    [
+      'dom-4: a contained resource with a versionId',
+      (x) => {
+        x.contained = [{ resourceType: 'Patient', id: 'p', meta: { versionId: '1' } }];
+        x.subject = { reference: '#p' };
+      },
+      'Observation',
+      'dom-4',
+    ],
+    [
+      'tim-6: periodMax without period',
+      (x) => {
+        delete x.effectiveDateTime;
+        x.effectiveTiming = { repeat: { periodMax: 2, periodUnit: 'd' } };
+      },
+      'Observation.effectiveTiming.repeat',
+      'tim-6',
+    ],
+  ])('%s', (_name, change, expression, key) => {
+    expectIssue(errorsOf(variant(observation, change)), { code: 'invariant', expression, text: key });
+  });
+  it('the same shortcuts let valid shapes through (Quantity with system, choice names, a resolved #id)', () => {
+    const o = variant(observation, (x) => {
+      x.contained = [{ resourceType: 'Patient', id: 'p' }];
+      x.subject = { reference: '#p' };
+      x.valueQuantity = { value: 1, system: 'http://unitsofmeasure.org', code: 'kg' };
+    });
+    expect(errorsOf(o)).toEqual([]);
+  });
   it('an invariant of a data type (per-1 on Period) at its location', () => {
     const o = variant(observation, (x) => {
       delete x.effectiveDateTime;

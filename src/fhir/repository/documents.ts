@@ -21,6 +21,17 @@ export function findCurrent(
   return currentCollection(ctx, type).findOne({ _id: id }, { session });
 }
 
+/** findCurrent without the search index entries (the largest part of a document), for reads. */
+export async function findCurrentForRead(
+  ctx: Pick<FhirContext, 'store'>,
+  type: string,
+  id: string,
+  session?: TxSession,
+): Promise<ResourceDocument | null> {
+  const doc = await currentCollection(ctx, type).findOne({ _id: id }, { session, projection: { idx: 0 } });
+  return doc ? { ...doc, idx: {} } : null;
+}
+
 /** Throws 404 when `doc` is missing, 410 when it is a delete tombstone. */
 export function assertLive(doc: ResourceDocument | null, type: string, id: string): asserts doc is ResourceDocument & { resource: Resource } {
   if (!doc) throw notFound(`Resource ${type}/${id} is not known`);

@@ -5,7 +5,7 @@ import { gone, notFound } from '../outcome';
 import type { FhirContext } from '../request';
 import type { HistoryDocument } from '../resource-document';
 import { indexResource } from '../search/api';
-import { assertLive, findCurrent, historyCollection } from './documents';
+import { assertLive, findCurrent, findCurrentForRead, historyCollection } from './documents';
 import type { LiveDocument } from './write';
 
 /** read: the current version, access-checked; 404 when unknown, 410 when deleted. */
@@ -17,7 +17,9 @@ export async function readResource(
 ): Promise<LiveDocument> {
   const interaction = options.interaction ?? 'read';
   assertTypeAccess(ctx.access, interaction, type);
-  const doc = await findCurrent(ctx, type, id, options.session ?? ctx.session);
+  // granular scopes are checked against the index entries; every other read can skip copying them
+  const needsIndex = !ctx.access.unrestricted && ctx.access.grants.some((grant) => grant.constraints && grant.constraints.length > 0);
+  const doc = await (needsIndex ? findCurrent : findCurrentForRead)(ctx, type, id, options.session ?? ctx.session);
   if (doc) assertResourceAccess(ctx.access, interaction, type, doc);
   assertLive(doc, type, id);
   return doc;

@@ -22,6 +22,20 @@ export interface Explain {
   candidates: number;
 }
 
+/** The fields of an exclusion-only projection of top-level fields (`{ idx: 0 }`), the cheap common case. */
+function topLevelExclusion(projection: FindOptions['projection']): Set<string> | undefined {
+  if (!projection) return undefined;
+  const keys = Object.keys(projection);
+  if (keys.length === 0 || keys.some((key) => key === '_id' || key.includes('.') || projection[key] !== 0)) return undefined;
+  return new Set(keys);
+}
+
+function cloneWithout(doc: StoredDocument, excluded: Set<string>): StoredDocument {
+  const out: Record<string, unknown> = {};
+  for (const key in doc) if (!excluded.has(key)) out[key] = cloneJson((doc as unknown as Record<string, unknown>)[key]);
+  return out as unknown as StoredDocument;
+}
+
 /** The port's collection API over the engine; every document handed out is a private copy. */
 export class EmbeddedCollection<T extends StoredDocument> implements DocumentCollection<T> {
   constructor(
@@ -41,6 +55,8 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     const { table, overlay } = this.engine.view(this.name, options.session);
     const found = match(table, filter, options, overlay);
+    const excluded = topLevelExclusion(options.projection);
+    if (excluded) return found.map((doc) => cloneWithout(doc, excluded) as T);
     return project(found, options.projection).map((doc) => cloneJson(doc) as T);
   }
 

@@ -34,9 +34,37 @@ export interface MatchOptions {
   limit?: number;
 }
 
+type Predicate = { test(doc: StoredDocument): boolean };
+
+/**
+ * A predicate for the filters of the hot paths — `{ _id: 'x' }`, `{ _id: 'x', deleted: false }`:
+ * top-level fields equal to a string, number or boolean, with MongoDB's meaning (the field equals
+ * the value, or is an array holding it). Anything else is compiled by mingo.
+ */
+function simpleEquality(filter: Filter): Predicate | undefined {
+  const fields: Array<[string, string | number | boolean]> = [];
+  for (const key in filter) {
+    const value = (filter as Record<string, unknown>)[key];
+    if (key.startsWith('$') || key.includes('.')) return undefined;
+    if (typeof value !== 'string' && typeof value !== 'boolean' && !(typeof value === 'number' && Number.isFinite(value))) return undefined;
+    fields.push([key, value]);
+  }
+  return {
+    test(doc: StoredDocument): boolean {
+      for (const [key, expected] of fields) {
+        const actual = (doc as unknown as Record<string, unknown>)[key];
+        if (actual !== expected && !(Array.isArray(actual) && actual.includes(expected))) return false;
+      }
+      return true;
+    },
+  };
+}
+
+const compile = (filter: Filter): Predicate => simpleEquality(filter) ?? new Query(filter);
+
 /** Matching documents (internal, shared references) in sort order, after skip/limit. */
 export function match(table: Table, filter: Filter, options: MatchOptions = {}, overlay?: Overlay): StoredDocument[] {
-  const query = new Query(filter);
+  const query = compile(filter);
   const skip = Math.max(0, options.skip ?? 0);
   const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
   const sorted = options.sort && Object.keys(options.sort).length > 0;
@@ -54,7 +82,7 @@ export function match(table: Table, filter: Filter, options: MatchOptions = {}, 
 }
 
 export function count(table: Table, filter: Filter, overlay?: Overlay): number {
-  const query = new Query(filter);
+  const query = compile(filter);
   let n = 0;
   for (const doc of candidates(table, filter, overlay)) if (query.test(doc)) n++;
   return n;

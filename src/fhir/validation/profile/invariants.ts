@@ -51,6 +51,64 @@ function evaluatorFor(invariant: Invariant, base: string | undefined): Evaluator
 
 export type InvariantResult = 'pass' | 'fail' | 'skip';
 
+/** Invariants on `contained` that hold trivially when a resource contains nothing (dom-2, dom-4, dom-5). */
+const ON_CONTAINED: ReadonlySet<string> = new Set(['dom-2', 'dom-4', 'dom-5']);
+/** `x.empty() or …` at the top level: no `xor`/`implies` anywhere, which bind looser than or. */
+const GUARD = /^([a-z][A-Za-z0-9]*)\.empty\(\)\s+or\s/;
+const LOOSER = /\b(xor|implies)\b/;
+/** `x.empty() or y.exists()` exactly (qty-3 and kin): decided without FHIRPath. */
+const EMPTY_OR_EXISTS = /^([a-z][A-Za-z0-9]*)\.empty\(\)\s+or\s+([a-z][A-Za-z0-9]*)\.exists\(\)$/;
+const guards = new Map<string, string | null>();
+
+/** The type suffixes of choice elements (`value[x]` → `valueQuantity`, `valueDateTime`, ...). */
+const CHOICE_TYPES: ReadonlySet<string> = new Set(
+  ('Base64Binary Boolean Canonical Code Date DateTime Decimal Id Instant Integer Markdown Oid PositiveInt String Time ' +
+    'UnsignedInt Uri Url Uuid Address Age Annotation Attachment CodeableConcept Coding ContactPoint Count Distance ' +
+    'Duration HumanName Identifier Money Period Quantity Range Ratio Reference SampledData Signature Timing ' +
+    'ContactDetail Contributor DataRequirement Expression ParameterDefinition RelatedArtifact TriggerDefinition ' +
+    'UsageContext Dosage Meta').split(' '),
+);
+
+/** True when `node` has no element `name`: neither `name`, nor `_name`, nor a choice `name<Type>`. */
+function lacks(node: unknown, name: string): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  for (const key in node) {
+    const k = key.startsWith('_') ? key.slice(1) : key;
+    if (k === name || (k.startsWith(name) && CHOICE_TYPES.has(k.slice(name.length)))) return false;
+  }
+  return true;
+}
+
+/**
+ * The cheap cases that need no FHIRPath evaluation, all true by the expression's own logic:
+ * `x.empty() or …` when the node has no `x` (qty-3, obs-6, obs-7 and many more), the `contained`
+ * rules when nothing is contained, and ref-1 when the reference is not a local `#id`.
+ * Writes pay for every invariant of every element, so these shortcuts matter on the hot path.
+ */
+function holdsTrivially(invariant: Invariant, node: unknown): boolean {
+  if (ON_CONTAINED.has(invariant.key)) return lacks(node, 'contained');
+  if (invariant.key === 'ref-1') {
+    const reference = (node as { reference?: unknown } | null)?.reference;
+    return typeof reference !== 'string' || !reference.startsWith('#');
+  }
+  // obs-7: a value alongside components must not repeat the Observation's code; no components, no conflict
+  if (invariant.key === 'obs-7' && lacks(node, 'component')) return true;
+  let guard = guards.get(invariant.expression);
+  if (guard === undefined) {
+    guard = LOOSER.test(invariant.expression) ? null : (GUARD.exec(invariant.expression)?.[1] ?? null);
+    guards.set(invariant.expression, guard);
+  }
+  return guard !== null && lacks(node, guard);
+}
+
+/** Invariants decided natively in full (pass or fail), or undefined to evaluate with FHIRPath. */
+function decideNatively(invariant: Invariant, node: unknown): InvariantResult | undefined {
+  const match = EMPTY_OR_EXISTS.exec(invariant.expression);
+  if (!match || node === null || typeof node !== 'object') return undefined;
+  const [, first, second] = match as unknown as [string, string, string];
+  return lacks(node, first) || !lacks(node, second) ? 'pass' : 'fail';
+}
+
 /**
  * Evaluates one invariant on `node` (an element value or a resource). `base` is the element's
  * type path for the engine's type information, e.g. `Observation.effectiveDateTime` or `Reference`.
@@ -58,6 +116,9 @@ export type InvariantResult = 'pass' | 'fail' | 'skip';
  */
 export function checkInvariant(invariant: Invariant, node: unknown, base: string | undefined, resource: unknown, rootResource: unknown): InvariantResult {
   if (NATIVE_INVARIANTS.has(invariant.key) || SKIPPED.has(invariant.key)) return 'skip';
+  if (holdsTrivially(invariant, node)) return 'pass';
+  const decided = decideNatively(invariant, node);
+  if (decided) return decided;
   const evaluate = evaluatorFor(invariant, base);
   if (!evaluate) return 'skip';
   try {
