@@ -1,5 +1,6 @@
 import { Query } from 'mingo';
 import type { Filter, FindOptions, Projection, SortSpec, StoredDocument } from '../port';
+import { compileFastFilter, type Predicate } from './fast-filter';
 import { planFilter } from './planner';
 import { sortDocuments } from './sort';
 import type { Table } from './table';
@@ -34,33 +35,7 @@ export interface MatchOptions {
   limit?: number;
 }
 
-type Predicate = { test(doc: StoredDocument): boolean };
-
-/**
- * A predicate for the filters of the hot paths — `{ _id: 'x' }`, `{ _id: 'x', deleted: false }`:
- * top-level fields equal to a string, number or boolean, with MongoDB's meaning (the field equals
- * the value, or is an array holding it). Anything else is compiled by mingo.
- */
-function simpleEquality(filter: Filter): Predicate | undefined {
-  const fields: Array<[string, string | number | boolean]> = [];
-  for (const key in filter) {
-    const value = (filter as Record<string, unknown>)[key];
-    if (key.startsWith('$') || key.includes('.')) return undefined;
-    if (typeof value !== 'string' && typeof value !== 'boolean' && !(typeof value === 'number' && Number.isFinite(value))) return undefined;
-    fields.push([key, value]);
-  }
-  return {
-    test(doc: StoredDocument): boolean {
-      for (const [key, expected] of fields) {
-        const actual = (doc as unknown as Record<string, unknown>)[key];
-        if (actual !== expected && !(Array.isArray(actual) && actual.includes(expected))) return false;
-      }
-      return true;
-    },
-  };
-}
-
-const compile = (filter: Filter): Predicate => simpleEquality(filter) ?? new Query(filter);
+const compile = (filter: Filter): Predicate => compileFastFilter(filter) ?? new Query(filter);
 
 /** Matching documents (internal, shared references) in sort order, after skip/limit. */
 export function match(table: Table, filter: Filter, options: MatchOptions = {}, overlay?: Overlay): StoredDocument[] {

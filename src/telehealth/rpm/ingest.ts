@@ -48,7 +48,8 @@ function assertProfile(ctx: FhirContext, observation: Observation): void {
   const claimed = observation.meta?.profile ?? [];
   // a claimed profile was already checked by the core's validation of every write
   if (claimed.includes(profile) || ctx.settings.validationMode === 'warn') return;
-  const issues = validateProfiles({ ...observation, meta: { ...observation.meta, profile: [...claimed, profile] } });
+  // the write path validates the base definition and claimed profiles; only this profile is new
+  const issues = validateProfiles(observation, { profiles: [profile], onlyRequested: true });
   const errors = issues.filter((i: OperationOutcomeIssue) => i.severity === 'error' || i.severity === 'fatal');
   if (errors.length > 0) throw unprocessable(errors);
 }

@@ -17,6 +17,11 @@ export interface ProfileValidationOptions {
   profiles?: readonly string[];
   /** Also report HL7 best-practice invariants such as dom-6 (narrative): on for $validate, off on writes. */
   bestPractice?: boolean;
+  /**
+   * Check `profiles` only, not the base definition nor meta.profile: for a caller that adds a
+   * profile to a resource the write path has already validated (the base checks would repeat).
+   */
+  onlyRequested?: boolean;
 }
 
 export function validateProfiles(resource: Resource, options: ProfileValidationOptions = {}): OperationOutcomeIssue[] {
@@ -27,11 +32,13 @@ export function validateProfiles(resource: Resource, options: ProfileValidationO
   if (!base) return [issue('error', 'structure', `Unknown resource type '${type}'`, ['resourceType'])];
   const seen = new Set<string>();
   const record = resource as unknown as Record<string, unknown>;
-  validateTree(base, record, newRun(issues, seen, undefined, record, record, options.bestPractice));
+  if (!options.onlyRequested) validateTree(base, record, newRun(issues, seen, undefined, record, record, options.bestPractice));
 
   const claimed = Array.isArray(resource.meta?.profile) ? resource.meta.profile : [];
-  const requested: Array<{ url: string; location: string }> = claimed.map((url, i) => ({ url, location: `${type}.meta.profile[${i}]` }));
-  for (const url of options.profiles ?? []) if (!claimed.includes(url)) requested.push({ url, location: type });
+  const requested: Array<{ url: string; location: string }> = options.onlyRequested
+    ? []
+    : claimed.map((url, i) => ({ url, location: `${type}.meta.profile[${i}]` }));
+  for (const url of options.profiles ?? []) if (options.onlyRequested || !claimed.includes(url)) requested.push({ url, location: type });
   for (const { url, location } of requested) {
     if (typeof url !== 'string') continue;
     const tree = treeOf(url);
