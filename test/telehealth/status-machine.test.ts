@@ -3,7 +3,7 @@ import { FhirError } from '../../src/fhir/outcome';
 
 const ALL: AppointmentStatus[] = ['proposed', 'pending', 'booked', 'arrived', 'fulfilled', 'cancelled', 'noshow', 'entered-in-error', 'checked-in', 'waitlist'];
 
-// The documented graph (docs/readme/70-telehealth.md), written out independently of the code.
+// The documented graph (README, "Visit lifecycle"), written out independently of the code.
 const EXPECTED: Record<AppointmentStatus, AppointmentStatus[]> = {
   proposed: ['pending', 'booked', 'waitlist', 'cancelled', 'entered-in-error'],
   pending: ['booked', 'waitlist', 'cancelled', 'entered-in-error'],

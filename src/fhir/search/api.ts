@@ -10,7 +10,7 @@ export type { SearchInput } from './input';
 
 /**
  * The search module's public surface, used by interactions and operations
- * (hl7.org/fhir/R4/search.html). See docs/readme/30-search.md for what is supported.
+ * (hl7.org/fhir/R4/search.html). See the README, "Search", for what is supported.
  */
 
 /** Index entries and patient compartments of a resource, computed at write time. */
