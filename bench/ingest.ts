@@ -5,11 +5,10 @@
  *
  *   npm run bench:ingest -- --duration 10 --concurrency 8 --size 100
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { repoRoot, spawnTelefhir } from './lib/server';
 
 interface Options {
   duration: number;
@@ -26,40 +25,6 @@ function options(): Options {
     return parsed;
   };
   return { duration: value('duration', 10), concurrency: value('concurrency', 8), size: value('size', 100) };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(port: number, dataDir: string): Promise<ChildProcess> {
-  const root = path.resolve(__dirname, '..', '..');
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', AUTH: 'off', DATA_DIR: dataDir, LOG_LEVEL: 'silent', MONGODB_URI: '' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not become healthy within 30 s');
 }
 
 async function createResource(base: string, resource: object): Promise<string> {
@@ -104,9 +69,8 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const opts = options();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-ingest-'));
-  const port = await freePort();
-  const server = await startServer(port, dataDir);
-  const base = `http://127.0.0.1:${port}/fhir`;
+  const server = await spawnTelefhir(dataDir, { LOG_LEVEL: 'silent' });
+  const base = `${server.url}/fhir`;
   try {
     const patientId = await createResource(base, { resourceType: 'Patient', name: [{ family: 'Bench' }] });
     const deviceId = await createResource(base, { resourceType: 'Device', status: 'active', patient: { reference: `Patient/${patientId}` } });
@@ -138,12 +102,11 @@ async function main(): Promise<void> {
     ].join('\n');
     const report = `# Ingest benchmark\n\nTransaction Bundles of ${opts.size} device Observations, embedded store, AUTH=off, loopback, Node ${process.version}.\nTarget: 5 000 Observations/s.\n\n${table}\n`;
     console.log(report);
-    const results = path.resolve(__dirname, '..', '..', 'bench', 'results');
+    const results = path.join(repoRoot(), 'bench', 'results');
     mkdirSync(results, { recursive: true });
     writeFileSync(path.join(results, 'ingest.md'), report);
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

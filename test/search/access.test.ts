@@ -16,6 +16,7 @@ jest.mock('../../src/fhir/access/enforce', () => ({
   assertTypeAccess: (_access: unknown, _interaction: string, type: string) => {
     if (type === 'Organization') throw Object.assign(new Error('forbidden'), { status: 403 });
   },
+  hasTypeAccess: (_access: unknown, _interaction: string, type: string) => type !== 'Organization',
   assertResourceAccess: () => undefined,
   searchRestriction: () => ({ compartments: `Patient/${mockPatient}` }),
 }));

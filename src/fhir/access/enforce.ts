@@ -67,10 +67,12 @@ function compartmentOf(access: AccessContext, grant: ScopeGrant): string | null 
 
 /** Throws 403 when `access` grants no permission for `interaction` on `resourceType`. */
 export function assertTypeAccess(access: AccessContext, interaction: AccessInteraction, resourceType: string): void {
-  if (access.unrestricted) return;
-  if (applicable(access, resourceType, TYPE_LETTERS[interaction]).length === 0) {
-    throw forbidden(`Insufficient scope for ${interaction} on ${resourceType}`);
-  }
+  if (!hasTypeAccess(access, interaction, resourceType)) throw forbidden(`Insufficient scope for ${interaction} on ${resourceType}`);
+}
+
+/** Whether `access` allows `interaction` on `resourceType` at all (assertTypeAccess without the throw). */
+export function hasTypeAccess(access: AccessContext, interaction: AccessInteraction, resourceType: string): boolean {
+  return access.unrestricted || applicable(access, resourceType, TYPE_LETTERS[interaction]).length > 0;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { badRequest, FhirError, issue } from '../outcome';
+import { deepEqual } from '../json-equal';
 
 /**
  * RFC 6902 JSON Patch: add, remove, replace, move, copy, test — small and strict.
@@ -90,15 +91,6 @@ function remove(document: unknown, pointer: string): unknown {
   return old;
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as never)[k], (b as never)[k]));
-}
 
 /** Applies `operations` to a deep copy of `document` and returns it. */
 export function applyPatch<T>(document: T, operations: PatchOperation[]): T {

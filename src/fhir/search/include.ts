@@ -1,5 +1,5 @@
 import type { Resource } from 'fhir/r4';
-import { assertTypeAccess, searchRestriction } from '../access/enforce';
+import { hasTypeAccess, searchRestriction } from '../access/enforce';
 import { isResourceType } from '../definitions/resource-types';
 import { searchParameters } from '../definitions/search-parameters';
 import type { FhirContext } from '../request';
@@ -20,14 +20,7 @@ type Doc = Pick<ResourceDocument, '_id' | 'idx'> & { resource?: Resource };
 
 const keyOf = (doc: Doc) => `${doc.resource?.resourceType ?? ''}/${doc._id}`;
 
-function canSearch(ctx: FhirContext, type: string): boolean {
-  try {
-    assertTypeAccess(ctx.access, 'search', type);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const canSearch = (ctx: FhirContext, type: string): boolean => hasTypeAccess(ctx.access, 'search', type);
 
 function referenceParams(type: string, param: string): string[] {
   if (param !== '*') return [param];

@@ -1,7 +1,7 @@
 import type { Bundle, BundleEntry, BundleLink, FhirResource, OperationOutcomeIssue, Resource } from 'fhir/r4';
 import { randomUUID } from 'node:crypto';
 import type { Filter } from '../../storage/port';
-import { assertTypeAccess, searchRestriction } from '../access/enforce';
+import { assertTypeAccess, hasTypeAccess, searchRestriction } from '../access/enforce';
 import { isResourceType, resourceTypeNames } from '../definitions/resource-types';
 import { badRequest, notFound, outcome } from '../outcome';
 import type { FhirContext } from '../request';
@@ -47,14 +47,7 @@ async function targetTypes(input: SearchInput, ctx: FhirContext): Promise<{ type
   return { types, rest, typeParam: ['_type', types.join(',')] };
 }
 
-function canSearch(ctx: FhirContext, type: string): boolean {
-  try {
-    assertTypeAccess(ctx.access, 'search', type);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const canSearch = (ctx: FhirContext, type: string): boolean => hasTypeAccess(ctx.access, 'search', type);
 
 async function plan(input: SearchInput, ctx: FhirContext): Promise<Plan> {
   const { types, rest, typeParam } = await targetTypes(input, ctx);

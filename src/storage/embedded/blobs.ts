@@ -1,10 +1,10 @@
+import { ByteCounter } from '../byte-counter';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobTooLargeError, type BlobInfo, type BlobStore } from '../port';
+import type { BlobInfo, BlobStore } from '../port';
 import { syncDirectory } from './journal';
 
 /** Blob ids become file names: FHIR ids ([A-Za-z0-9-.]{1,64}) and similar are accepted, nothing else. */
@@ -14,18 +14,6 @@ function assertId(id: string): void {
   if (!SAFE_ID.test(id)) throw new Error(`invalid blob id '${id}'`);
 }
 
-/** Counts bytes as they pass and fails the stream past the limit. */
-class ByteCounter extends Transform {
-  bytes = 0;
-  constructor(private readonly maxBytes: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) done(new BlobTooLargeError(this.maxBytes));
-    else done(null, chunk);
-  }
-}
 
 async function fsyncFile(file: string): Promise<void> {
   const handle = await open(file, 'r+');

@@ -1,20 +1,8 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { ByteCounter } from '../byte-counter';
 import { pipeline } from 'node:stream/promises';
 import { GridFSBucket, type Db, type GridFSFile } from 'mongodb';
-import { BlobTooLargeError, type BlobInfo, type BlobStore } from '../port';
+import type { BlobInfo, BlobStore } from '../port';
 
-/** Counts bytes as they pass and fails the stream past the limit. */
-class ByteCounter extends Transform {
-  bytes = 0;
-  constructor(private readonly maxBytes: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) done(new BlobTooLargeError(this.maxBytes));
-    else done(null, chunk);
-  }
-}
 
 /** Blobs in GridFS (bucket `blobs`): file `_id` = blob id, content type in the metadata. */
 export class GridFsBlobStore implements BlobStore {

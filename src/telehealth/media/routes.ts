@@ -1,37 +1,7 @@
-import type { Resource } from 'fhir/r4';
-import type { FhirContext } from '../../fhir/request';
 
-/**
- * The transport-free shape of a request whose body is NOT parsed as FHIR (raw Binary content).
- * The HTTP layer offers each request to `accepts` BEFORE reading the body; when a route takes it,
- * the unread request stream is handed over as `body` and the answer is written as-is.
- */
-export interface RawRequest {
-  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Below the FHIR base, without leading slash or query, e.g. `Binary/123`. */
-  path: string;
-  query: Array<[name: string, value: string]>;
-  /** Lower-case header names. */
-  headers: Record<string, string | undefined>;
-  /** The request body, unread. */
-  body: NodeJS.ReadableStream;
-}
+import type { RawRequest } from '../../fhir/raw-route';
 
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** Raw bytes to stream to the client (Content-Type / Content-Length are in `headers`). */
-  stream?: NodeJS.ReadableStream;
-  /** A FHIR resource the HTTP layer renders as JSON (with its usual content negotiation). */
-  resource?: Resource;
-}
-
-export interface RawRoute {
-  /** Decided from method, path, query and headers only: the body is still unread. */
-  accepts(req: Omit<RawRequest, 'body'>): boolean;
-  /** Throws FhirError like any interaction; the HTTP layer renders it as an OperationOutcome. */
-  handle(req: RawRequest, ctx: FhirContext): Promise<RawResponse>;
-}
+export type { RawRequest, RawResponse, RawRoute } from '../../fhir/raw-route';
 
 const FHIR_MEDIA_TYPES = ['application/fhir+json', 'application/json', 'application/json+fhir', 'application/fhir+xml', 'application/xml+fhir', 'application/xml', 'text/xml'];
 

@@ -1,18 +1,11 @@
+import { deepEqual } from '../../json-equal';
+
 /**
  * JSON value comparisons of ElementDefinition.fixed[x] / pattern[x] (R4 elementdefinition.html):
  * fixed means exactly equal; pattern means every property and array item of the pattern appears
  * in the instance (arrays: each pattern item matches some instance item).
  */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
+export { deepEqual };
 
 export function matchesPattern(value: unknown, pattern: unknown): boolean {
   if (pattern === null || typeof pattern !== 'object') return value === pattern;
