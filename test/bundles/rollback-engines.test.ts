@@ -1,51 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { UNRESTRICTED } from '../../src/fhir/access/context';
 import type { FhirContext } from '../../src/fhir/request';
-import type { DocumentStore } from '../../src/storage/port';
-import { openEmbeddedStore } from '../../src/storage/embedded/store';
 import { call, settings } from '../core/helpers';
+import { engines } from '../search/engines';
 import { observation, post, transaction } from './client';
 
 /**
  * Atomicity on both storage engines: a transaction whose last entry is invalid leaves no trace
  * (current and history collections), checked on the store itself, not through search.
  */
-interface Engine {
-  name: string;
-  open(): Promise<{ store: DocumentStore; cleanup(): Promise<void> }>;
-}
-
-const engines: Engine[] = [
-  {
-    name: 'embedded',
-    open: async () => {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-bundles-'));
-      const store = await openEmbeddedStore({ dataDir });
-      return { store, cleanup: async () => (await store.close(), rmSync(dataDir, { recursive: true, force: true })) };
-    },
-  },
-];
-
-const mongoUri = process.env['MONGODB_URI'];
-if (mongoUri) {
-  engines.push({
-    name: 'mongodb',
-    open: async () => {
-      // Loaded only when a MongoDB is configured: the adapter is not needed otherwise.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { openStore } = require('../../src/storage/open') as {
-        openStore(options: { mongodbUri?: string; dataDir: string }): Promise<DocumentStore>;
-      };
-      const store = await openStore({ mongodbUri: mongoUri, dataDir: tmpdir() });
-      return { store, cleanup: () => store.close() };
-    },
-  });
-} else {
-  console.warn('test/bundles/rollback-engines: MONGODB_URI is not set, the MongoDB run is skipped (embedded engine only)');
-}
-
 describe.each(engines)('transaction atomicity on the $name engine', (engine) => {
   let ctx: FhirContext;
   let cleanup: () => Promise<void>;
