@@ -1,19 +1,11 @@
-import { existsSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Bundle, BundleEntry, Resource } from 'fhir/r4';
-import request from 'supertest';
-import { call, openTestContext } from '../core/helpers';
 import type { FhirMethod, FhirSettings, OperationDefinitionRef } from '../../src/fhir/request';
+import { makeTestApp } from '../helpers/app';
+import { sender, type Reply } from '../helpers/send';
 
-/**
- * What the bundle and operation tests need from a server: send a request, get status and JSON.
- * Over HTTP through the shared `makeTestApp` helper (test/helpers) when it exists; until the HTTP
- * layer lands, straight through `dispatch` — the very function the HTTP layer calls.
- */
+/** What the bundle and operation tests need from a server: send a request over HTTP, get status and JSON. */
 export interface TestClient {
-  readonly overHttp: boolean;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  send(method: FhirMethod, target: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  send(method: FhirMethod, target: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
   close(): Promise<void>;
 }
 
@@ -22,51 +14,9 @@ export interface ClientOptions {
   operations?: OperationDefinitionRef[];
 }
 
-interface TestApp {
-  app: Parameters<typeof request>[0];
-  close(): Promise<void>;
-}
-type MakeTestApp = (options: { settings?: Partial<FhirSettings>; operations?: OperationDefinitionRef[] }) => Promise<TestApp>;
-
-function findMakeTestApp(): MakeTestApp | undefined {
-  const dir = path.join(__dirname, '..', 'helpers');
-  if (!existsSync(dir)) return undefined;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(path.join(dir, file)) as { makeTestApp?: MakeTestApp };
-    if (typeof mod.makeTestApp === 'function') return mod.makeTestApp;
-  }
-  return undefined;
-}
-
 export async function openClient(options: ClientOptions = {}): Promise<TestClient> {
-  const settings: Partial<FhirSettings> = { maxBundleEntries: 5000, ...options.settings };
-  const makeTestApp = findMakeTestApp();
-  if (makeTestApp) {
-    const testApp = await makeTestApp({ settings, operations: options.operations });
-    return {
-      overHttp: true,
-      send: async (method, target, body, headers = {}) => {
-        const url = `/fhir/${target}`.replace(/\/$/, '');
-        let req = request(testApp.app)[method === 'HEAD' ? 'head' : (method.toLowerCase() as 'get')](url).set('Accept', 'application/fhir+json');
-        for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
-        if (body !== undefined) req = req.set('Content-Type', 'application/fhir+json').send(JSON.stringify(body));
-        const res = await req;
-        return { status: res.status, body: res.text ? (JSON.parse(res.text) as unknown) : undefined };
-      },
-      close: () => testApp.close(),
-    };
-  }
-  const server = await openTestContext({ operations: options.operations ?? [] });
-  server.ctx.settings = { ...server.ctx.settings, ...settings };
-  return {
-    overHttp: false,
-    send: async (method, target, body, headers) => {
-      const res = await call(server.ctx, method, target, { body, headers });
-      return { status: res.status, body: res.body };
-    },
-    close: () => server.close(),
-  };
+  const testApp = await makeTestApp({ settings: { maxBundleEntries: 5000, ...options.settings }, operations: options.operations });
+  return { send: sender(testApp.app), close: () => testApp.close() };
 }
 
 export function transaction(entry: BundleEntry[], type: 'transaction' | 'batch' = 'transaction'): Bundle {
