@@ -67,15 +67,22 @@ export async function showInteraction(req: Request, res: Response, deps: AuthDep
   res.type('html').send(consentPage({ action: `${base(deps, pending)}/consent`, csrf, appName, patient, scopes }));
 }
 
+/** The interaction step of a posted form, or undefined once a refusal was sent (unknown step, stale CSRF token). */
+async function loadPosted(req: Request, res: Response, deps: AuthDeps): Promise<Awaited<ReturnType<typeof load>>> {
+  const step = await load(req, res, deps);
+  if (!step) return undefined;
+  if (!deps.sessions.checkCsrf(step.session, single(req.body, 'csrf'))) {
+    res.status(403).type('html').send(errorPage('Request refused', 'The form expired. Please go back and try again.'));
+    return undefined;
+  }
+  return step;
+}
+
 /** POST /auth/interaction/:rid/patient — the picker's choice. */
 export async function choosePatient(req: Request, res: Response, deps: AuthDeps): Promise<void> {
-  const step = await load(req, res, deps);
+  const step = await loadPosted(req, res, deps);
   if (!step) return;
-  const { pending, session, user } = step;
-  if (!deps.sessions.checkCsrf(session, single(req.body, 'csrf'))) {
-    res.status(403).type('html').send(errorPage('Request refused', 'The form expired. Please go back and try again.'));
-    return;
-  }
+  const { pending, user } = step;
   const patient = single(req.body, 'patient') ?? '';
   const allowed = user.role === 'patient' ? user.fhirUser === `Patient/${patient}` : await exists(deps.config.store, 'Patient', patient);
   if (!allowed) {
@@ -88,13 +95,9 @@ export async function choosePatient(req: Request, res: Response, deps: AuthDeps)
 
 /** POST /auth/interaction/:rid/consent — Allow issues the code, Deny returns access_denied. */
 export async function decide(req: Request, res: Response, deps: AuthDeps): Promise<void> {
-  const step = await load(req, res, deps);
+  const step = await loadPosted(req, res, deps);
   if (!step) return;
   const { pending, session, user } = step;
-  if (!deps.sessions.checkCsrf(session, single(req.body, 'csrf'))) {
-    res.status(403).type('html').send(errorPage('Request refused', 'The form expired. Please go back and try again.'));
-    return;
-  }
   if (needsPatient(pending) && !pending.patientChosen) {
     res.redirect(303, base(deps, pending));
     return;
