@@ -79,6 +79,12 @@ describe('standalone launch', () => {
     expect(back.searchParams.get('code')).toBeNull();
   });
 
+  it('a picker or consent form posted without the session CSRF token is refused (403), no code', async () => {
+    await expect(browse(s, authorizeQuery(s), { patient: alice, formCsrf: 'forged' })).rejects.toThrow(/stopped at 403/);
+    // a patient user skips the picker: the forged token reaches the consent form itself
+    await expect(browse(s, authorizeQuery(s), { username: 'alice', password: 'patient-pass', formCsrf: 'forged' })).rejects.toThrow(/stopped at 403/);
+  });
+
   it('wrong password shows the login page again with an error', async () => {
     await expect(browse(s, authorizeQuery(s), { password: 'wrong-password' })).rejects.toThrow(/stopped at 401/);
   });

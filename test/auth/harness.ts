@@ -120,6 +120,8 @@ export interface BrowserOptions {
   /** The patient picked when the picker shows; the first one otherwise. */
   patient?: string;
   decision?: 'allow' | 'deny';
+  /** Sent instead of the page's CSRF token on the picker and consent forms (a forged post). */
+  formCsrf?: string;
 }
 
 /**
@@ -144,9 +146,9 @@ export async function browse(s: AuthServer, query: Record<string, string>, o: Br
       res = await agent.post(target).type('form').send({ csrf, next: field(html, 'next'), username: o.username ?? 'dr', password: o.password ?? 'practitioner-pass' });
     } else if (html.includes('name="patient"')) {
       const first = /name="patient" value="([^"]+)"/.exec(html)?.[1];
-      res = await agent.post(target).type('form').send({ csrf, patient: o.patient ?? first });
+      res = await agent.post(target).type('form').send({ csrf: o.formCsrf ?? csrf, patient: o.patient ?? first });
     } else {
-      res = await agent.post(target).type('form').send({ csrf, decision: o.decision ?? 'allow' });
+      res = await agent.post(target).type('form').send({ csrf: o.formCsrf ?? csrf, decision: o.decision ?? 'allow' });
     }
   }
   throw new Error('too many steps');
