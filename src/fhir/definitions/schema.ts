@@ -46,6 +46,34 @@ function allowedProperties(sds: readonly StructureDefinition[]): Map<string, Set
   return byDefinition;
 }
 
+/**
+ * Element path → the path whose definition it reuses, from `contentReference`
+ * (`ExplanationOfBenefit.addItem.adjudication` → `ExplanationOfBenefit.item.adjudication`).
+ * Such an element has no children of its own: its properties are those of the referenced one.
+ */
+function contentReferences(sds: readonly StructureDefinition[]): Map<string, string> {
+  const targets = new Map<string, string>();
+  for (const sd of sds) {
+    for (const element of sd.snapshot?.element ?? []) {
+      const ref = element.contentReference;
+      // R4 writes local references as `#Path`; a canonical prefix (`url#Path`) is tolerated
+      if (ref) targets.set(element.path, ref.slice(ref.indexOf('#') + 1));
+    }
+  }
+  return targets;
+}
+
+/** The element path that defines the children of `path`, following contentReference chains. */
+function definingPath(path: string, references: ReadonlyMap<string, string>): string {
+  let current = path;
+  for (let hops = 0; hops < 8; hops++) {
+    const next = references.get(current);
+    if (next === undefined) return current;
+    current = next;
+  }
+  throw new Error(`FHIR schema: contentReference cycle at ${path}`);
+}
+
 function addElement(byDefinition: Map<string, Set<string>>, element: ElementDefinition): void {
   const path = element.path;
   const dot = path.lastIndexOf('.');
@@ -72,6 +100,7 @@ export function buildHl7Schema(): { schema: FhirJsonSchema; resourceTypes: strin
   const resourceTypes = resources.filter((sd) => sd.kind === 'resource' && !sd.abstract).map((sd) => sd.type).sort();
   const primitives = new Set(sds.filter((sd) => sd.kind === 'primitive-type').map((sd) => sd.type));
   const allowed = allowedProperties(sds);
+  const references = contentReferences(sds);
   const source = readDefinitionFile<FhirJsonSchema>('fhir.schema.json');
 
   const definitions: Record<string, JsonSchemaNode> = {};
@@ -93,15 +122,25 @@ export function buildHl7Schema(): { schema: FhirJsonSchema; resourceTypes: strin
     const path = pathOf.get(name) as string;
     const names = allowed.get(path) ?? new Set<string>();
     const isResource = resourceTypes.includes(name);
+    // HL7's own schema gives every nested definition `modifierExtension`, even the children of data
+    // types typed Element (Timing.repeat, Dosage.doseAndRate, ElementDefinition.binding): kept so
+    // the server accepts exactly what the official fhir.schema.json accepts.
+    const nested = path.includes('.');
     const properties: Record<string, JsonSchemaNode> = {};
     for (const [prop, propSchema] of Object.entries(def.properties ?? {})) {
       const element = prop.startsWith('_') ? prop.slice(1) : prop;
-      if (!names.has(element) && !(isResource && prop === 'resourceType')) continue;
+      if (!names.has(element) && !(isResource && prop === 'resourceType') && !(nested && prop === 'modifierExtension')) continue;
       properties[prop] = propSchema;
       const target = (propSchema.$ref ?? propSchema.items?.$ref)?.slice(REF_PREFIX.length);
-      if (target && !pathOf.has(target) && source.definitions[target]?.properties && !prop.startsWith('_')) {
-        pathOf.set(target, `${path}.${prop}`);
+      if (!target || prop.startsWith('_') || !source.definitions[target]?.properties) continue;
+      const targetPath = definingPath(`${path}.${prop}`, references);
+      const known = pathOf.get(target);
+      if (known === undefined) {
+        pathOf.set(target, targetPath);
         queue.push(target);
+      } else if (known !== targetPath && known.includes('.')) {
+        // a data type is reached from many elements; a backbone definition must describe one element
+        throw new Error(`FHIR schema: ${target} is both ${known} and ${targetPath}`);
       }
     }
     addPrimitiveExtensions(name, properties, primitives);
