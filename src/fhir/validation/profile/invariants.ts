@@ -1,6 +1,7 @@
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
 import type { Invariant } from './element-tree';
+import { withFhirPrimitiveTypeTests } from './r4-type-tests';
 
 /**
  * FHIRPath invariants (ElementDefinition.constraint) with the HL7 `fhirpath` engine and the R4
@@ -36,11 +37,12 @@ function evaluatorFor(invariant: Invariant, base: string | undefined): Evaluator
   const cached = compiled.get(cacheKey);
   if (cached !== undefined) return cached;
   let result: Evaluator | null = null;
+  const expression = withFhirPrimitiveTypeTests(invariant.expression);
   try {
-    result = (base ? fhirpath.compile({ base, expression: invariant.expression }, r4Model, options) : fhirpath.compile(invariant.expression, r4Model, options)) as Evaluator;
+    result = (base ? fhirpath.compile({ base, expression }, r4Model, options) : fhirpath.compile(expression, r4Model, options)) as Evaluator;
   } catch {
     try {
-      result = fhirpath.compile(invariant.expression, r4Model, options) as Evaluator;
+      result = fhirpath.compile(expression, r4Model, options) as Evaluator;
     } catch (error) {
       runtimeSkipped.set(invariant.key, `does not compile: ${(error as Error).message.split('\n')[0]}`);
     }
