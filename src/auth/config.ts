@@ -24,6 +24,13 @@ export interface AuthOptions {
   sessionSeconds?: number;
   /** Signing keys older than this are rotated at start or on demand. */
   keyRotationDays?: number;
+  /** Verified access tokens kept in memory until they expire (LRU bound; 0 disables); env AUTH_TOKEN_CACHE_SIZE. */
+  tokenCacheSize?: number;
+  /**
+   * How often other instances' revocations are polled from the store (ms); a revoked token is
+   * refused everywhere within twice this; env AUTH_REVOCATION_POLL_MS.
+   */
+  revocationPollMs?: number;
   /** Clock, for tests of expiry (epoch ms). */
   now?: () => number;
 }
@@ -45,6 +52,8 @@ export interface AuthConfig {
   offlineRefreshSeconds: number;
   sessionSeconds: number;
   keyRotationMs: number;
+  tokenCacheSize: number;
+  revocationPollMs: number;
   now: () => number;
   urls: { authorize: string; token: string; introspect: string; revoke: string; jwks: string; register: string; style: string };
 }
@@ -76,6 +85,8 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     offlineRefreshSeconds: options.offlineRefreshSeconds ?? 90 * 24 * 3600,
     sessionSeconds: options.sessionSeconds ?? 8 * 3600,
     keyRotationMs: (options.keyRotationDays ?? 30) * 24 * 3600 * 1000,
+    tokenCacheSize: integerSetting('AUTH_TOKEN_CACHE_SIZE', options.tokenCacheSize, 10_000, 0, 10_000_000),
+    revocationPollMs: integerSetting('AUTH_REVOCATION_POLL_MS', options.revocationPollMs, 1000, 10, 60_000),
     now: options.now ?? Date.now,
     urls: {
       authorize: `${authBase}/authorize`,
@@ -87,4 +98,13 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
       style: `${authBase}/smart-style.json`,
     },
   };
+}
+
+/** An integer option, else its environment variable, else the default; out of range is a start-up error. */
+function integerSetting(envName: string, option: number | undefined, fallback: number, min: number, max: number): number {
+  const raw = option ?? process.env[envName];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${envName} must be an integer from ${min} to ${max}`);
+  return value;
 }

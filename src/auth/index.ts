@@ -31,6 +31,8 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
   const keys = new KeyRing(c, config.keyRotationMs, config.accessTokenSeconds * 1000, config.now);
   await keys.load();
   const tokens = new TokenService(config, c, keys);
+  await tokens.revocations.load();
+  tokens.revocations.start();
   const sessions = new Sessions(config, c, await cookieSecret(c));
   const assertions = new AssertionVerifier(config, c, new JwksFetcher(config.now));
   if (config.adminClientSecret) await ensureAdminClient(c, config.adminClientSecret, new Date(config.now()));
@@ -53,6 +55,7 @@ async function createIndexes(c: AuthCollections): Promise<void> {
     c.refresh.createIndex({ keys: { expiresAt: 1 } }),
     c.codes.createIndex({ keys: { expiresAt: 1 } }),
     c.revoked.createIndex({ keys: { expiresAt: 1 } }),
+    c.revoked.createIndex({ keys: { revokedAt: 1 } }),
     c.jtis.createIndex({ keys: { expiresAt: 1 } }),
     c.sessions.createIndex({ keys: { expiresAt: 1 } }),
     c.pending.createIndex({ keys: { sid: 1 } }),

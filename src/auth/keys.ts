@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import jose from 'node-jose';
 import type { AuthCollections, KeyDoc } from './model';
 
@@ -9,8 +10,9 @@ import type { AuthCollections, KeyDoc } from './model';
 export interface SigningKey {
   kid: string;
   alg: 'RS256';
-  privatePem: string;
-  publicPem: string;
+  /** Imported once: signing and verifying never parse a PEM per call. */
+  privateKey: KeyObject;
+  publicKey: KeyObject;
   publicJwk: Record<string, unknown>;
 }
 
@@ -65,7 +67,7 @@ export class KeyRing {
     return this.active;
   }
 
-  /** The key for `kid`; reloads once from the store (another instance may have rotated). */
+  /** The key for `kid`, cached per kid; looked up in the store when unknown (another instance may have rotated). */
   async verificationKey(kid: string): Promise<SigningKey | undefined> {
     const known = this.byKid.get(kid);
     if (known) return known;
@@ -86,8 +88,8 @@ async function toSigningKey(doc: KeyDoc): Promise<SigningKey> {
   return {
     kid: key.kid,
     alg: 'RS256',
-    privatePem: key.toPEM(true),
-    publicPem: key.toPEM(false),
+    privateKey: createPrivateKey(key.toPEM(true)),
+    publicKey: createPublicKey(key.toPEM(false)),
     publicJwk: { ...(key.toJSON(false) as Record<string, unknown>), alg: 'RS256', use: 'sig' },
   };
 }

@@ -95,6 +95,8 @@ export interface RefreshDoc extends StoredDocument, GrantContext {
 /** A revoked access-token id (`j:<jti>`) or grant (`g:<gid>`), kept until the tokens expire. */
 export interface RevokedDoc extends StoredDocument {
   expiresAt: number;
+  /** When it was revoked (epoch ms): other instances poll for recent ones. Absent on old documents. */
+  revokedAt?: number;
 }
 
 /** A seen client-assertion jti (`<client_id> <jti>`), kept until the assertion expires. */

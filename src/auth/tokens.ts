@@ -5,7 +5,9 @@ import { ADMIN_SCOPE, type AuthConfig } from './config';
 import { randomToken } from './crypto';
 import type { KeyRing } from './keys';
 import type { AuthCollections, GrantContext } from './model';
+import { RevocationList } from './revocations';
 import { splitScope } from './scopes';
+import { VerifiedTokenCache } from './token-cache';
 
 /** Claims of our access tokens (JWT, RS256, `aud` = the FHIR base). */
 export interface AccessClaims {
@@ -26,11 +28,18 @@ export interface AccessClaims {
 export class InvalidToken extends Error {}
 
 export class TokenService {
+  /** Loaded and polled by createAuthModule; until then every check asks the store. */
+  readonly revocations: RevocationList;
+  private readonly verified: VerifiedTokenCache;
+
   constructor(
     private readonly config: AuthConfig,
     private readonly collections: AuthCollections,
     private readonly keys: KeyRing,
-  ) {}
+  ) {
+    this.revocations = new RevocationList(collections, config.revocationPollMs, config.now, config.logger);
+    this.verified = new VerifiedTokenCache(config.tokenCacheSize);
+  }
 
   private nowSeconds(): number {
     return Math.floor(this.config.now() / 1000);
@@ -55,7 +64,7 @@ export class TokenService {
       ...(grant.fhirUser ? { fhirUser: this.absolute(grant.fhirUser) } : {}),
     };
     const key = this.keys.signingKey();
-    const token = jwt.sign(claims, key.privatePem, { algorithm: key.alg, keyid: key.kid, header: { alg: key.alg, typ: 'at+jwt' } });
+    const token = jwt.sign(claims, key.privateKey, { algorithm: key.alg, keyid: key.kid, header: { alg: key.alg, typ: 'at+jwt' } });
     return { token, claims };
   }
 
@@ -75,11 +84,28 @@ export class TokenService {
       ...(profileName && scopes.includes('profile') ? { name: profileName } : {}),
     };
     const key = this.keys.signingKey();
-    return jwt.sign(claims, key.privatePem, { algorithm: 'RS256', keyid: key.kid });
+    return jwt.sign(claims, key.privateKey, { algorithm: 'RS256', keyid: key.kid });
   }
 
-  /** Verifies signature, issuer, audience, expiry and revocation; throws InvalidToken. */
+  /**
+   * Verifies signature, issuer, audience, expiry and revocation; throws InvalidToken. A token
+   * verified before is taken from the cache until its `exp`, but is checked for revocation
+   * every time.
+   */
   async verifyAccessToken(token: string): Promise<AccessClaims> {
+    const cacheKey = VerifiedTokenCache.keyOf(token);
+    const cached = this.verified.get(cacheKey, this.config.now());
+    const claims = cached ?? (await this.verifySignature(token));
+    if (await this.revocations.isRevoked(claims.jti, claims.gid)) {
+      this.verified.delete(cacheKey);
+      throw new InvalidToken('The access token was revoked');
+    }
+    if (!cached) this.verified.set(cacheKey, claims);
+    return claims;
+  }
+
+  /** Signature (with the key named by `kid`), issuer, audience, expiry and the claims we rely on. */
+  private async verifySignature(token: string): Promise<AccessClaims> {
     const decoded = jwt.decode(token, { complete: true });
     const kid = decoded && typeof decoded === 'object' ? decoded.header.kid : undefined;
     if (!kid) throw new InvalidToken('The access token is malformed');
@@ -87,7 +113,7 @@ export class TokenService {
     if (!key) throw new InvalidToken('The access token was not signed by this server');
     let claims: AccessClaims;
     try {
-      claims = jwt.verify(token, key.publicPem, {
+      claims = jwt.verify(token, key.publicKey, {
         algorithms: ['RS256', 'RS384'],
         issuer: this.config.issuer,
         audience: this.config.baseUrl,
@@ -96,25 +122,26 @@ export class TokenService {
     } catch (error) {
       throw new InvalidToken(error instanceof jwt.TokenExpiredError ? 'The access token expired' : 'The access token is invalid');
     }
-    if (typeof claims.jti !== 'string' || typeof claims.client_id !== 'string' || typeof claims.exp !== 'number') {
+    const { jti, gid, client_id: clientId, exp } = claims;
+    if (typeof jti !== 'string' || typeof gid !== 'string' || typeof clientId !== 'string' || typeof exp !== 'number') {
       throw new InvalidToken('The access token is invalid');
     }
-    const revoked = await this.collections.revoked.findOne({ _id: { $in: [`j:${claims.jti}`, `g:${claims.gid}`] } });
-    if (revoked) throw new InvalidToken('The access token was revoked');
     return claims;
   }
 
   /** Refuses every token of the grant from now on (kept until its longest token could expire). */
   async revokeGrant(gid: string, untilMs: number): Promise<void> {
-    await this.collections.revoked.replaceOne({ _id: `g:${gid}` }, { _id: `g:${gid}`, expiresAt: untilMs }, { upsert: true });
+    await this.revoke(`g:${gid}`, untilMs);
   }
 
   async revokeAccessToken(claims: AccessClaims): Promise<void> {
-    await this.collections.revoked.replaceOne(
-      { _id: `j:${claims.jti}` },
-      { _id: `j:${claims.jti}`, expiresAt: claims.exp * 1000 },
-      { upsert: true },
-    );
+    await this.revoke(`j:${claims.jti}`, claims.exp * 1000);
+  }
+
+  /** Refused on this instance at once (even if the write fails), elsewhere once polled. */
+  private async revoke(id: string, expiresAt: number): Promise<void> {
+    this.revocations.remember(id, expiresAt);
+    await this.collections.revoked.replaceOne({ _id: id }, { _id: id, expiresAt, revokedAt: this.config.now() }, { upsert: true });
   }
 
   /** `Practitioner/1` → absolute URL on the FHIR base (resolvable by a FHIR read). */
