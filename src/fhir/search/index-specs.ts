@@ -24,6 +24,9 @@ const eq = (...codes: string[]): IndexSpec[] => codes.map((code) => spec(`idx_${
 const dated = (ref: string, date: string): IndexSpec =>
   spec(`idx_${safe(ref)}_${safe(date)}`, { [`idx.${ref}`]: 1, [`idx.${date}:sort`]: -1, _id: -1 });
 
+/** A date parameter's order over the whole collection (`_sort=-date` with no other criterion). */
+const sorted = (date: string): IndexSpec => spec(`idx_${safe(date)}_sort`, { [`idx.${date}:sort`]: -1, _id: -1 });
+
 /** Both bounds of a date parameter's ranges. */
 const range = (date: string): IndexSpec[] => [spec(`idx_${safe(date)}`, { [`idx.${date}.lo`]: 1 }), spec(`idx_${safe(date)}_hi`, { [`idx.${date}.hi`]: 1 })];
 
@@ -46,15 +49,23 @@ export const INDEXES_BY_TYPE: Readonly<Record<string, readonly IndexSpec[]>> = {
     ...eq('patient', 'subject', 'status', 'class', 'identifier', 'appointment'),
     dated('patient', 'date'),
     dated('subject', 'date'),
+    sorted('date'),
     ...range('date'),
   ],
   Observation: [
     ...eq('patient', 'subject', 'code', 'category', 'identifier', 'encounter', 'code-value-quantity.a'),
     dated('patient', 'date'),
     dated('subject', 'date'),
+    sorted('date'),
     ...range('date'),
   ],
-  Appointment: [...eq('patient', 'actor', 'practitioner', 'status', 'identifier'), dated('patient', 'date'), dated('actor', 'date'), ...range('date')],
+  Appointment: [
+    ...eq('patient', 'actor', 'practitioner', 'status', 'identifier'),
+    dated('patient', 'date'),
+    dated('actor', 'date'),
+    sorted('date'),
+    ...range('date'),
+  ],
   Condition: eq('patient', 'subject', 'code'),
   MedicationRequest: eq('patient', 'subject', 'status'),
   DocumentReference: eq('patient', 'subject'),
