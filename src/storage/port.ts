@@ -85,6 +85,11 @@ export interface DocumentCollection<T extends StoredDocument = StoredDocument> {
   find(filter: Filter, options?: FindOptions): Promise<T[]>;
   countDocuments(filter: Filter, options?: WriteOptions): Promise<number>;
   /**
+   * The number of documents in the collection from its metadata, without reading them
+   * (MongoDB's estimatedDocumentCount; exact on the embedded engine). Not transactional.
+   */
+  estimatedDocumentCount(): Promise<number>;
+  /**
    * Replaces the first document matching `filter`. Optimistic concurrency is expressed in the
    * filter, e.g. `{ _id: 'p1', versionId: 3 }`: a miss returns matchedCount 0.
    */

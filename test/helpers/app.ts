@@ -25,6 +25,8 @@ export interface TestAppOptions {
   binaryRoutes?: RawRoute[];
   maxBodyBytes?: number;
   logger?: Logger;
+  /** Wraps the fresh store before the app sees it (e.g. a recording store for the index-plan test). */
+  wrapStore?: (store: DocumentStore) => DocumentStore;
 }
 
 export interface TestApp {
@@ -44,7 +46,8 @@ export function testSettings(over: Partial<FhirSettings> = {}): FhirSettings {
 /** The whole HTTP application on a fresh embedded store in a temporary directory. */
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-test-'));
-  const store = await openEmbeddedStore({ dataDir });
+  const opened = await openEmbeddedStore({ dataDir });
+  const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const settings = testSettings(options.settings);
   const auth = typeof options.auth === 'function' ? await options.auth(store, settings) : options.auth;
   const app = createApp({

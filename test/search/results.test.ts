@@ -214,10 +214,10 @@ describe('search definitions', () => {
 
   test('indexSpecsFor covers the common telehealth searches without two arrays in one compound index', () => {
     const keysOf = (type: string) => indexSpecsFor(type).map((s) => Object.keys(s.keys).join('+'));
-    expect(keysOf('Patient')).toEqual(expect.arrayContaining(['idx.name:prefix', 'idx.identifier', 'idx.birthdate.lo', 'lastUpdatedMs']));
-    expect(keysOf('Encounter')).toEqual(expect.arrayContaining(['idx.patient+idx.date:sort', 'idx.status', 'idx.class']));
-    expect(keysOf('Observation')).toEqual(expect.arrayContaining(['idx.patient+idx.date:sort', 'idx.code', 'idx.category']));
-    expect(keysOf('Appointment')).toEqual(expect.arrayContaining(['idx.patient+idx.date:sort', 'idx.status', 'idx.practitioner', 'idx.actor']));
+    expect(keysOf('Patient')).toEqual(expect.arrayContaining(['idx.name:prefix+_id', 'idx.identifier+_id', 'idx.birthdate.lo', 'idx.birthdate.hi', 'lastUpdatedMs+_id']));
+    expect(keysOf('Encounter')).toEqual(expect.arrayContaining(['idx.patient+idx.date:sort+_id', 'idx.status+_id', 'idx.class+_id']));
+    expect(keysOf('Observation')).toEqual(expect.arrayContaining(['idx.patient+idx.date:sort+_id', 'idx.code+_id', 'idx.category+_id']));
+    expect(keysOf('Appointment')).toEqual(expect.arrayContaining(['idx.patient+idx.date:sort+_id', 'idx.status+_id', 'idx.practitioner+_id', 'idx.actor+_id']));
     for (const type of ['Patient', 'Encounter', 'Observation', 'Appointment']) {
       for (const spec of indexSpecsFor(type)) {
         const multikey = Object.keys(spec.keys).filter((k) => k.startsWith('idx.') && !k.endsWith(':sort'));

@@ -37,7 +37,9 @@ export function cursorFilter(type: string, cursor: HistoryCursor): Filter {
   if (type === cursorType) sameMs = { lastUpdatedMs: cursor.ms, _id: older ? { $lt: cursorId } : { $gt: cursorId } };
   // all versions of another type at the same instant sort wholly before or after the cursor key
   else if (type < cursorType === older) sameMs = { lastUpdatedMs: cursor.ms };
-  return sameMs ? { $or: [beyondMs, sameMs] } : beyondMs;
+  if (!sameMs) return beyondMs;
+  // the implied bound on lastUpdatedMs lets the `time` / `id_time` index start at the cursor
+  return { $and: [{ lastUpdatedMs: older ? { $lte: cursor.ms } : { $gte: cursor.ms } }, { $or: [beyondMs, sameMs] }] };
 }
 
 export const sortFor = (dir: 'n' | 'p'): SortSpec => (dir === 'n' ? { lastUpdatedMs: -1, _id: -1 } : { lastUpdatedMs: 1, _id: 1 });

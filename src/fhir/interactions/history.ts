@@ -7,7 +7,7 @@ import type { FhirContext, FhirRequest, FhirResponse } from '../request';
 import type { HistoryDocument } from '../resource-document';
 import { findCurrent, historyCollection } from '../repository/documents';
 import { etagOf } from '../repository/ids';
-import { indexResource } from '../search/api';
+import { ensureHistoryIndexes, indexResource } from '../search/api';
 import { compareNewestFirst, cursorFilter, decodeCursor, encodeCursor, sortFor, type HistoryCursor } from './history-cursor';
 
 /** history: instance (`[type]/[id]/_history`), type (`[type]/_history`) and system (`_history`). */
@@ -33,6 +33,8 @@ export async function history(req: FhirRequest, ctx: FhirContext, scope: History
     if (!current) throw notFound(`Resource ${scope.type}/${scope.id} is not known`);
     assertResourceAccess(ctx.access, 'history', scope.type, current);
   }
+  // Not inside a transaction: an index build must not wait on (or for) the running transaction.
+  if (!ctx.session) for (const type of types) await ensureHistoryIndexes(ctx.store, type);
   const baseFilter: Filter = {};
   if (scope.id) baseFilter.id = scope.id;
   if (params.since !== undefined) baseFilter.lastUpdatedMs = { $gte: params.since };
@@ -54,12 +56,22 @@ export async function history(req: FhirRequest, ctx: FhirContext, scope: History
   if (dir === 'p') page.reverse();
 
   const bundle: Bundle = { resourceType: 'Bundle', type: 'history' };
-  if (scope.type) {
-    bundle.total = await historyCollection(ctx, scope.type).countDocuments(baseFilter, { session: ctx.session });
-  }
+  if (scope.type) bundle.total = await historyTotal(ctx, scope.type, baseFilter);
   bundle.link = links(req, ctx, params, page, { more, dir });
   bundle.entry = page.filter((v) => visible(ctx, v)).map((v) => entryOf(ctx, v));
   return { status: 200, body: bundle };
+}
+
+/**
+ * Bundle.total of instance and type history (R4 makes it optional for history; system history
+ * has none). Instance history and `_since` count on the `id_time` / `time` index ranges; a whole
+ * type history is append-only, so its size is the collection's metadata count
+ * (estimatedDocumentCount) instead of a count of every version on every page.
+ */
+async function historyTotal(ctx: FhirContext, type: string, filter: Filter): Promise<number> {
+  const collection = historyCollection(ctx, type);
+  if (Object.keys(filter).length === 0 && !ctx.session) return collection.estimatedDocumentCount();
+  return collection.countDocuments(filter, { session: ctx.session });
 }
 
 async function typesInScope(ctx: FhirContext, scope: HistoryScope): Promise<string[]> {

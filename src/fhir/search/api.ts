@@ -46,4 +46,4 @@ export function searchParamsFor(resourceType: string): CapabilityStatementRestRe
   return capabilitySearchParams(resourceType);
 }
 
-export { ensureSearchIndexes, ensureStartupSearchIndexes, indexSpecsFor } from './indexes';
+export { ensureHistoryIndexes, ensureSearchIndexes, ensureStartupSearchIndexes, historyIndexSpecs, indexSpecsFor } from './indexes';

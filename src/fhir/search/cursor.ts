@@ -33,25 +33,34 @@ export function decodeCursor(text: string, keyCount: number): Cursor {
   throw badRequest('Invalid or expired _page cursor (it belongs to another sort order)');
 }
 
-/** The fields compared by the cursor: the sort keys, then `_id` unless already sorted on. */
+/**
+ * The fields compared by the cursor: the sort keys, then `_id` unless already sorted on. The `_id`
+ * tie-breaker runs in the direction of the last sort key, so that an index `{…keys, _id}` serves
+ * the sort forwards and, for previous pages and the opposite `_sort`, exactly reversed.
+ */
 export function cursorFields(keys: SortKey[]): Array<{ field: string; dir: 1 | -1 }> {
   const fields: Array<{ field: string; dir: 1 | -1 }> = keys.map((k) => ({ field: k.field, dir: k.dir }));
-  if (!fields.some((f) => f.field === '_id')) fields.push({ field: '_id', dir: 1 });
+  if (!fields.some((f) => f.field === '_id')) fields.push({ field: '_id', dir: fields[fields.length - 1]?.dir ?? 1 });
   return fields;
 }
 
-/** Rows strictly after (or, backward, before) the boundary row in the sort order. */
+/**
+ * Rows strictly after (or, backward, before) the boundary row in the sort order. The `$or` of
+ * the keyset comparison is ANDed with its implied bound on the first sort key, so that an index
+ * on the sort keys starts its scan at the boundary instead of filtering every earlier row.
+ */
 export function cursorFilter(fields: Array<{ field: string; dir: 1 | -1 }>, cursor: Cursor): Filter {
   const branches: Filter[] = [];
+  const ascending = (i: number) => (cursor.backward ? (fields[i] as { dir: 1 | -1 }).dir === -1 : (fields[i] as { dir: 1 | -1 }).dir === 1);
   for (let i = 0; i < fields.length; i++) {
     const branch: Filter = {};
     for (let j = 0; j < i; j++) branch[(fields[j] as { field: string }).field] = cursor.values[j];
-    const { field, dir } = fields[i] as { field: string; dir: 1 | -1 };
-    const ascending = cursor.backward ? dir === -1 : dir === 1;
-    branch[field] = { [ascending ? '$gt' : '$lt']: cursor.values[i] };
+    branch[(fields[i] as { field: string }).field] = { [ascending(i) ? '$gt' : '$lt']: cursor.values[i] };
     branches.push(branch);
   }
-  return branches.length === 1 ? (branches[0] as Filter) : { $or: branches };
+  if (branches.length === 1) return branches[0] as Filter;
+  const first = (fields[0] as { field: string }).field;
+  return { $and: [{ [first]: { [ascending(0) ? '$gte' : '$lte']: cursor.values[0] } }, { $or: branches }] };
 }
 
 /** The sort values of a document, in cursor field order. */

@@ -134,10 +134,11 @@ function applyOne(result: ResultParams, name: string, value: string, types: stri
   }
 }
 
-/** The full sort of a page: the requested keys, then `_id` ascending as the unique tie-breaker. */
+/** The full sort of a page: the requested keys, then `_id` as the unique tie-breaker in the direction of the last key (cursor.ts). */
 export function sortSpec(keys: SortKey[], reverse = false): SortSpec {
   const spec: SortSpec = {};
   for (const key of keys) spec[key.field] = (reverse ? -key.dir : key.dir) as 1 | -1;
-  if (!('_id' in spec)) spec._id = reverse ? -1 : 1;
+  const tie = keys[keys.length - 1]?.dir ?? 1;
+  if (!('_id' in spec)) spec._id = (reverse ? -tie : tie) as 1 | -1;
   return spec;
 }

@@ -65,6 +65,10 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
     return count(table, filter, overlay);
   }
 
+  async estimatedDocumentCount(): Promise<number> {
+    return this.engine.view(this.name, undefined).table.docs.size;
+  }
+
   async replaceOne(filter: Filter, replacement: T, options: ReplaceOptions = {}): Promise<ReplaceResult> {
     const entry = toIncoming(replacement);
     return this.engine.write(options.session, (target) => replace(target, this.name, filter, entry, options.upsert === true));

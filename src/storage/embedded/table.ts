@@ -29,7 +29,8 @@ export class Table {
     const existing = this.specs.get(name);
     if (existing) {
       if (sameKeys(existing) && !!existing.unique === !!spec.unique) return undefined;
-      throw new Error(`${this.name}: an index named ${name} exists with different keys or options`);
+      // A changed declaration under the same name replaces the index (start-up migration, as on MongoDB).
+      this.dropIndex(name);
     }
     for (const other of this.specs.values()) if (sameKeys(other) && !!other.unique === !!spec.unique) return undefined;
     if (fields.length === 0) throw new Error(`${this.name}: an index needs at least one key`);
@@ -51,6 +52,17 @@ export class Table {
     const stored: IndexSpec = { ...spec, name };
     this.specs.set(name, stored);
     return stored;
+  }
+
+  /** Removes the index `name` (its unique constraint; equality maps are kept while another spec leads with the path). */
+  dropIndex(name: string): void {
+    const spec = this.specs.get(name);
+    if (!spec) return;
+    this.specs.delete(name);
+    const at = this.unique.findIndex((c) => c.name === name);
+    if (at >= 0) this.unique.splice(at, 1);
+    const leading = Object.keys(spec.keys)[0] as string;
+    if (![...this.specs.values()].some((other) => Object.keys(other.keys)[0] === leading)) this.equality.delete(leading);
   }
 
   /** Name of a unique index `doc` would violate, ignoring owners for which `ignore` is true. */

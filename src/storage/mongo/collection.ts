@@ -60,6 +60,10 @@ export class MongoCollection<T extends StoredDocument> implements DocumentCollec
     return this.inner.countDocuments(filter as MongoFilter<Document>, { session: this.sessionOf(options.session) });
   }
 
+  estimatedDocumentCount(): Promise<number> {
+    return this.inner.estimatedDocumentCount();
+  }
+
   async replaceOne(filter: Filter, replacement: T, options: ReplaceOptions = {}): Promise<ReplaceResult> {
     const result = await mapDuplicate(this.name, () =>
       this.inner.replaceOne(filter as MongoFilter<Document>, replacement as Document, { upsert: options.upsert === true, session: this.sessionOf(options.session) }),

@@ -9,6 +9,8 @@ import { splitPrefix } from './prefix';
  * ge = gt or eq; lt/le mirror them; sa = starts after; eb = ends before; ap = overlaps the search
  * range widened by 10% of its distance from now.
  * `loKey`/`hiKey` name the bounds inside one entry ('' for a scalar instant such as _lastUpdated).
+ * Each condition also carries the bound it implies on one indexed key (lo ≤ hi in every entry), so
+ * MongoDB bounds its index scan: `eq` lo ∈ [qlo, qhi]; `ge` hi ≥ qlo; `le` lo ≤ qhi.
  */
 export function dateCond(text: string, name: string, loKey = 'lo', hiKey = 'hi', now = Date.now()): Cond {
   const { prefix, rest } = splitPrefix(text);
@@ -18,7 +20,8 @@ export function dateCond(text: string, name: string, loKey = 'lo', hiKey = 'hi',
   const { lo: qlo, hi: qhi } = range;
   const c = (key: string, op: string, v: number): Cond => ({ [key]: { [op]: v } });
   const both = (a: Cond, b: Cond): Cond => merge(a, b);
-  const eq = both(c(loKey, '$gte', qlo), c(hiKey, '$lte', qhi));
+  const contained = both(c(loKey, '$gte', qlo), c(hiKey, '$lte', qhi));
+  const eq = both(contained, c(loKey, '$lte', qhi));
   switch (prefix) {
     case 'eq':
       return eq;
@@ -29,9 +32,9 @@ export function dateCond(text: string, name: string, loKey = 'lo', hiKey = 'hi',
     case 'lt':
       return c(loKey, '$lt', qlo);
     case 'ge':
-      return { $or: [c(hiKey, '$gt', qhi), eq] };
+      return { ...c(hiKey, '$gte', qlo), $or: [c(hiKey, '$gt', qhi), contained] };
     case 'le':
-      return { $or: [c(loKey, '$lt', qlo), eq] };
+      return { ...c(loKey, '$lte', qhi), $or: [c(loKey, '$lt', qlo), contained] };
     case 'sa':
       return c(loKey, '$gt', qhi);
     case 'eb':
