@@ -6,6 +6,7 @@ import { patientEverything } from './fhir/operations/everything';
 import { observationLastn } from './fhir/operations/lastn';
 import { validateOperation } from './fhir/operations/validate';
 import type { FhirSettings } from './fhir/request';
+import { ensureFhirCollections } from './fhir/repository/claims';
 import { ensureStartupSearchIndexes } from './fhir/search/api';
 import { warmUpSchemaValidator } from './fhir/validation';
 import { warmUpProfileValidator } from './fhir/validation/profile';
@@ -28,7 +29,13 @@ export interface ComposedServer {
  * so the first client does not pay for it.
  */
 export async function composeServer(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ComposedServer> {
-  const store = await openStore({ dataDir: config.dataDir, logger, ...(config.mongodbUri ? { mongodbUri: config.mongodbUri } : {}) });
+  const store = await openStore({
+    dataDir: config.dataDir,
+    logger,
+    ...(config.mongodbUri ? { mongodbUri: config.mongodbUri } : {}),
+    serverSelectionTimeoutMs: config.mongodbServerSelectionTimeoutMs,
+    timeoutMs: config.mongodbTimeoutMs,
+  });
   try {
     const settings: FhirSettings = {
       baseUrl: config.baseUrl,
@@ -56,6 +63,8 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
     const started = Date.now();
     warmUpSchemaValidator();
     warmUpProfileValidator();
+    // collections before indexes and traffic: MongoDB transactions must never create them
+    await ensureFhirCollections(store);
     await ensureStartupSearchIndexes(store);
     logger.info({ ms: Date.now() - started }, 'validators and search indexes ready');
     return { app, store, ...(auth ? { auth } : {}) };

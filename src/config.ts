@@ -18,6 +18,10 @@ export interface Config {
   dataDir: string;
   /** MONGODB_URI: when set, MongoDB (a replica set) replaces the embedded store. */
   mongodbUri?: string;
+  /** MONGODB_SERVER_SELECTION_TIMEOUT_MS: how long a request waits for a usable MongoDB server before 503 (5000). */
+  mongodbServerSelectionTimeoutMs: number;
+  /** MONGODB_TIMEOUT_MS: time limit of every MongoDB operation, retries included; 0 = none (30000). */
+  mongodbTimeoutMs: number;
   /** LOG_LEVEL: pino level (info); `silent` logs nothing. */
   logLevel: LogLevel;
   /** MAX_BODY_BYTES: largest JSON request body (16 MB); larger → 413. */
@@ -127,6 +131,8 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     host,
     baseUrl,
     dataDir: get('DATA_DIR') ?? './data',
+    mongodbServerSelectionTimeoutMs: integer('MONGODB_SERVER_SELECTION_TIMEOUT_MS', 5000, 100, 600000),
+    mongodbTimeoutMs: integer('MONGODB_TIMEOUT_MS', 30000, 0, 3600000),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     maxBodyBytes: bytes('MAX_BODY_BYTES', 16 * 1024 ** 2),
     defaultPageSize,

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Resource } from 'fhir/r4';
 import { FhirError, issue } from '../fhir/outcome';
+import { fhirErrorOfStore } from '../fhir/store-errors';
 import type { Logger } from '../log';
 import { corsHeaders } from './cors';
 import { FHIR_JSON } from './negotiation';
@@ -60,6 +61,8 @@ export function writeError(res: ServerResponse, meta: ReplyMeta, error: unknown,
 /** FhirError as is; a 4xx from Express or body parsers keeps its status; anything else is a 500. */
 export function asFhirError(error: unknown): FhirError {
   if (error instanceof FhirError) return error;
+  const fromStore = fhirErrorOfStore(error);
+  if (fromStore) return fromStore;
   const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new FhirError(status, [issue('error', status === 413 ? 'too-costly' : 'invalid', httpReason(status))]);

@@ -1,5 +1,5 @@
 import { openEmbeddedStore } from './embedded/store';
-import { openMongoStore } from './mongo/store';
+import { openMongoStore } from './mongo/open';
 import type { DocumentStore, StoreLogger } from './port';
 
 export interface OpenStoreOptions {
@@ -7,6 +7,9 @@ export interface OpenStoreOptions {
   mongodbUri?: string;
   dataDir: string;
   logger?: StoreLogger;
+  /** MongoDB only: see MongoStoreOptions. */
+  serverSelectionTimeoutMs?: number;
+  timeoutMs?: number;
   /** MongoDB only: refuse to start on a deployment without transactions (default true). */
   requireTransactions?: boolean;
 }
@@ -17,7 +20,12 @@ export interface OpenStoreOptions {
  */
 export async function openStore(options: OpenStoreOptions): Promise<DocumentStore> {
   if (!options.mongodbUri) return openEmbeddedStore({ dataDir: options.dataDir, logger: options.logger });
-  const store = await openMongoStore({ uri: options.mongodbUri, logger: options.logger });
+  const store = await openMongoStore({
+    uri: options.mongodbUri,
+    logger: options.logger,
+    serverSelectionTimeoutMs: options.serverSelectionTimeoutMs,
+    timeoutMs: options.timeoutMs,
+  });
   if (options.requireTransactions !== false) {
     try {
       store.assertTransactionsSupported();

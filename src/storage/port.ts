@@ -69,11 +69,30 @@ export class DuplicateKeyError extends Error {
   }
 }
 
-/** Thrown when a transaction cannot commit because of a concurrent write; callers may retry. */
+/**
+ * Thrown when a transaction cannot commit because of a concurrent write, after the adapter's own
+ * bounded retries; the client may retry (409).
+ */
 export class TransactionConflictError extends Error {
   constructor(message = 'transaction write conflict') {
     super(message);
     this.name = 'TransactionConflictError';
+  }
+}
+
+/**
+ * Thrown when the store cannot be reached or did not answer within its time limit (MongoDB
+ * server selection, network failures, operation timeouts, a commit whose outcome stayed
+ * unknown). Nothing about the request was wrong: the client should retry after
+ * `retryAfterSeconds` (503 with Retry-After).
+ */
+export class StoreUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = 'StoreUnavailableError';
   }
 }
 
@@ -122,6 +141,12 @@ export interface DocumentStore {
   collection<T extends StoredDocument = StoredDocument>(name: string): DocumentCollection<T>;
   /** Names of collections that hold at least one document (or were created). */
   listCollections(): Promise<string[]>;
+  /**
+   * Creates the named collections when missing, outside any transaction (start-up): MongoDB
+   * cannot create a collection inside a cross-shard transaction, and two transactions that both
+   * create one implicitly conflict. A no-op on the embedded engine.
+   */
+  ensureCollections(names: readonly string[]): Promise<void>;
   /**
    * Runs `work` atomically: all of its writes are committed together or none is. The embedded
    * engine commits them as one journal record; MongoDB uses a multi-document transaction

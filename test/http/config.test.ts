@@ -8,6 +8,8 @@ describe('configuration', () => {
       host: '0.0.0.0',
       baseUrl: 'http://localhost:8080/fhir',
       dataDir: './data',
+      mongodbServerSelectionTimeoutMs: 5000,
+      mongodbTimeoutMs: 30000,
       logLevel: 'info',
       maxBodyBytes: 16 * 1024 * 1024,
       defaultPageSize: 20,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { databaseName, openMongoStore } from '../../src/storage/mongo/store';
+import { databaseName, openMongoStore } from '../../src/storage/mongo/open';
 import { openStore } from '../../src/storage/open';
 import { storeContract } from './contract';
 

@@ -4,6 +4,7 @@ import { TransactionConflictError } from '../../storage/port';
 import { conflict, FhirError } from '../outcome';
 import { isResourceType } from '../definitions/resource-types';
 import { ensureSearchIndexes } from '../search/api';
+import { fhirErrorOfStore } from '../store-errors';
 import type { FhirContext, FhirRequest, FhirResponse } from '../request';
 import { assertNoOverlap, assignPlaceholders, mapUpdateFullUrls, resolveConditionalTargets } from './conditional';
 import { transactionOrder } from './order';
@@ -40,7 +41,8 @@ async function runBatch(parsed: ParsedBundle, ctx: FhirContext, run: EntryRunner
       await prepareEntry(entry, new Map(), ctx, cache, false);
       entries[entry.index] = successEntry(await run(entry.request, ctx), ctx.settings.baseUrl);
     } catch (error) {
-      entries[entry.index] = error instanceof FhirError ? errorEntry(error) : internalErrorEntry();
+      const failure = error instanceof FhirError ? error : fhirErrorOfStore(error);
+      entries[entry.index] = failure ? errorEntry(failure) : internalErrorEntry();
     }
   }
   return responseBundle('batch-response', entries);

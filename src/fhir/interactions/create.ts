@@ -13,14 +13,20 @@ export async function create(req: FhirRequest, ctx: FhirContext, type: string): 
     throw badRequest(`Resource type '${String(req.body.resourceType)}' does not match the URL type '${type}'`);
   }
   const ifNoneExist = req.headers['if-none-exist'];
-  if (ifNoneExist !== undefined) {
+  const criteria = ifNoneExist === undefined ? undefined : criteriaFromHeader(ifNoneExist, type);
+  if (criteria) {
     assertTypeAccess(ctx.access, 'create', type);
-    const existing = await singleMatch(ctx, type, criteriaFromHeader(ifNoneExist, type), 'create');
-    if (existing?.resource) {
-      assertResourceAccess(ctx.access, 'read', type, existing);
-      return writeResponse(req, ctx, type, existing as LiveDocument, 200, [], `${type}/${existing._id} already matches; nothing created`);
-    }
+    // fast path (no validation, no transaction) for the usual retry of an already stored resource
+    const existing = await singleMatch(ctx, type, criteria, 'create');
+    if (existing?.resource) return matched(req, ctx, type, existing as LiveDocument);
   }
-  const { doc, issues } = await createResource(ctx, type, req.body, { id: req.assignedId });
+  // the authoritative check runs again inside the create's transaction, under a claim
+  const { doc, created, issues } = await createResource(ctx, type, req.body, { id: req.assignedId, ...(criteria ? { ifNoneExist: criteria } : {}) });
+  if (!created) return matched(req, ctx, type, doc);
   return writeResponse(req, ctx, type, doc, 201, issues, `Created ${type}/${doc._id}`);
+}
+
+function matched(req: FhirRequest, ctx: FhirContext, type: string, existing: LiveDocument): FhirResponse {
+  assertResourceAccess(ctx.access, 'read', type, existing);
+  return writeResponse(req, ctx, type, existing, 200, [], `${type}/${existing._id} already matches; nothing created`);
 }

@@ -4,7 +4,8 @@ import { assertResourceAccess, assertTypeAccess } from '../access/enforce';
 import { badRequest, conflict, preconditionFailed } from '../outcome';
 import type { FhirContext, WriteEvent } from '../request';
 import type { ResourceDocument } from '../resource-document';
-import { indexResource } from '../search/api';
+import { findMatches, indexResource } from '../search/api';
+import { criteriaClaimKey, writeClaim } from './claims';
 import { currentCollection, findCurrent, historyCollection, historyDocOf } from './documents';
 import { newResourceId } from './ids';
 import { prepareIncoming, stampMeta } from './prepare';
@@ -23,6 +24,11 @@ export interface RepositoryWriteOptions {
   ifMatch?: number;
   /** The version a read-modify-write (patch) started from: a concurrent change is 409. */
   baseVersion?: number;
+  /**
+   * create only (If-None-Exist): the search criteria, checked inside the create's transaction
+   * under a uniqueness claim (claims.ts). A match is returned with `created: false`; several are 412.
+   */
+  ifNoneExist?: Array<[string, string]>;
 }
 
 export type LiveDocument = ResourceDocument & { resource: Resource };
@@ -45,6 +51,19 @@ async function runHooks(hooks: FhirContext['beforeWrite'], event: WriteEvent, ct
   for (const hook of hooks) await hook(event, ctx);
 }
 
+/** Before-write hooks run inside the write's transaction: their reads and claims join it. */
+const joined = (ctx: FhirContext, session: TxSession): FhirContext => (ctx.session === session ? ctx : { ...ctx, session });
+
+/** If-None-Exist inside the transaction: the one live match, or undefined after claiming the criteria. */
+async function matchOrClaim(ctx: FhirContext, type: string, id: string, criteria: Array<[string, string]>, session: TxSession) {
+  const matches = await findMatches(type, criteria, joined(ctx, session), 2);
+  if (matches.length > 1) throw preconditionFailed(`Conditional create: the criteria match more than one ${type}`);
+  const existing = matches[0];
+  if (existing?.resource) return existing as LiveDocument;
+  await writeClaim(ctx.store, criteriaClaimKey(type, criteria), type, id, session);
+  return undefined;
+}
+
 function buildDocument(resource: Resource, id: string, versionId: number, at: Date): LiveDocument {
   const lastUpdated = at.toISOString();
   const stamped = stampMeta(resource, versionId, lastUpdated);
@@ -62,16 +81,21 @@ export async function createResource(
   assertTypeAccess(ctx.access, 'create', type);
   const id = options.id ?? newResourceId();
   const { resource, issues } = prepareIncoming(ctx, type, input, id);
-  const doc = await inTransaction(ctx, options.session, async (session) => {
+  const { doc, created } = await inTransaction(ctx, options.session, async (session) => {
+    if (options.ifNoneExist) {
+      const existing = await matchOrClaim(ctx, type, id, options.ifNoneExist, session);
+      if (existing) return { doc: existing, created: false };
+    }
     const built = buildDocument(resource, id, 1, new Date());
     assertResourceAccess(ctx.access, 'create', type, built);
-    await runHooks(ctx.beforeWrite, { interaction: 'create', resourceType: type, id, after: built.resource }, ctx);
+    await runHooks(ctx.beforeWrite, { interaction: 'create', resourceType: type, id, after: built.resource }, joined(ctx, session));
     await currentCollection(ctx, type).insertOne(built, { session });
     await historyCollection(ctx, type).insertOne(historyDocOf(built, 'POST'), { session });
-    return built;
+    return { doc: built, created: true };
   });
+  if (!created) return { doc, created, issues: [] };
   await runHooks(ctx.afterWrite, { interaction: 'create', resourceType: type, id, after: doc.resource }, ctx);
-  return { doc, created: true, issues };
+  return { doc, created, issues };
 }
 
 /** update (and the storing half of patch): create-on-update with the client's id is allowed. */
@@ -108,7 +132,7 @@ export async function updateResource(
     const built = buildDocument(resource, id, (current?.versionId ?? 0) + 1, new Date());
     assertResourceAccess(ctx.access, interaction, type, built);
     const event: WriteEvent = { interaction, resourceType: type, id, before: live?.resource, after: built.resource };
-    await runHooks(ctx.beforeWrite, event, ctx);
+    await runHooks(ctx.beforeWrite, event, joined(ctx, session));
     await storeVersion(ctx, type, current, built, session, options.ifMatch !== undefined);
     await historyCollection(ctx, type).insertOne(historyDocOf(built, method), { session });
     return { doc: built, created: !live, event };
@@ -178,7 +202,7 @@ export async function deleteResource(
       compartments: current.compartments,
     };
     const event: WriteEvent = { interaction: 'delete', resourceType: type, id, before: current.resource };
-    await runHooks(ctx.beforeWrite, event, ctx);
+    await runHooks(ctx.beforeWrite, event, joined(ctx, session));
     await storeVersion(ctx, type, current, tombstone, session, options.ifMatch !== undefined);
     await historyCollection(ctx, type).insertOne(historyDocOf(tombstone, 'DELETE'), { session });
     return { outcome: 'deleted' as const, versionId: tombstone.versionId, event };

@@ -39,6 +39,11 @@ export class EmbeddedStore implements DocumentStore {
     return this.engine.existingTables().map((t) => t.name);
   }
 
+  /** Tables exist as soon as they are written: nothing to prepare. */
+  async ensureCollections(): Promise<void> {
+    this.engine.assertUsable();
+  }
+
   withTransaction<R>(work: (session: TxSession) => Promise<R>): Promise<R> {
     return this.engine.withTransaction(work);
   }

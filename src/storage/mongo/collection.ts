@@ -9,11 +9,17 @@ import {
   type ReplaceResult,
   type StoredDocument,
   type TxSession,
-  type WriteOptions,
 } from '../port';
 
-/** Maps the port's session handle to the driver's session (undefined outside a transaction). */
-export type SessionResolver = (session: TxSession | undefined) => ClientSession | undefined;
+/**
+ * What a collection needs from its store: the driver session of a port session handle
+ * (undefined outside a transaction), and the mapping of driver errors to port errors (which
+ * also tells the running transaction that it must be retried).
+ */
+export interface DriverAccess {
+  sessionOf(session: TxSession | undefined): ClientSession | undefined;
+  fail(error: unknown, session: TxSession | undefined, context: string): unknown;
+}
 
 export function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
@@ -32,15 +38,24 @@ async function mapDuplicate<R>(collection: string, run: () => Promise<R>): Promi
 export class MongoCollection<T extends StoredDocument> implements DocumentCollection<T> {
   constructor(
     private readonly inner: Collection<Document>,
-    private readonly sessionOf: SessionResolver,
+    private readonly driver: DriverAccess,
   ) {}
 
   get name(): string {
     return this.inner.collectionName;
   }
 
-  async insertOne(doc: T, options: WriteOptions = {}): Promise<void> {
-    await mapDuplicate(this.name, () => this.inner.insertOne({ ...doc } as Document, { session: this.sessionOf(options.session) }));
+  private async run<R>(session: TxSession | undefined, call: (driverSession: ClientSession | undefined) => Promise<R>): Promise<R> {
+    const driverSession = this.driver.sessionOf(session);
+    try {
+      return await call(driverSession);
+    } catch (error) {
+      throw this.driver.fail(error, session, this.name);
+    }
+  }
+
+  async insertOne(doc: T, options: { session?: TxSession } = {}): Promise<void> {
+    await this.run(options.session, (session) => this.inner.insertOne({ ...doc } as Document, { session }));
   }
 
   async findOne(filter: Filter, options: FindOptions = {}): Promise<T | null> {
@@ -48,16 +63,18 @@ export class MongoCollection<T extends StoredDocument> implements DocumentCollec
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
-    const driverOptions: MongoFindOptions = { session: this.sessionOf(options.session) };
-    if (options.sort && Object.keys(options.sort).length > 0) driverOptions.sort = options.sort;
-    if (options.skip) driverOptions.skip = options.skip;
-    if (options.limit) driverOptions.limit = options.limit;
-    if (options.projection && Object.keys(options.projection).length > 0) driverOptions.projection = options.projection;
-    return (await this.inner.find(filter as MongoFilter<Document>, driverOptions).toArray()) as unknown as T[];
+    return this.run(options.session, async (session) => {
+      const driverOptions: MongoFindOptions = { session };
+      if (options.sort && Object.keys(options.sort).length > 0) driverOptions.sort = options.sort;
+      if (options.skip) driverOptions.skip = options.skip;
+      if (options.limit) driverOptions.limit = options.limit;
+      if (options.projection && Object.keys(options.projection).length > 0) driverOptions.projection = options.projection;
+      return (await this.inner.find(filter as MongoFilter<Document>, driverOptions).toArray()) as unknown as T[];
+    });
   }
 
-  countDocuments(filter: Filter, options: WriteOptions = {}): Promise<number> {
-    return this.inner.countDocuments(filter as MongoFilter<Document>, { session: this.sessionOf(options.session) });
+  countDocuments(filter: Filter, options: { session?: TxSession } = {}): Promise<number> {
+    return this.run(options.session, (session) => this.inner.countDocuments(filter as MongoFilter<Document>, { session }));
   }
 
   estimatedDocumentCount(): Promise<number> {
@@ -65,18 +82,18 @@ export class MongoCollection<T extends StoredDocument> implements DocumentCollec
   }
 
   async replaceOne(filter: Filter, replacement: T, options: ReplaceOptions = {}): Promise<ReplaceResult> {
-    const result = await mapDuplicate(this.name, () =>
-      this.inner.replaceOne(filter as MongoFilter<Document>, replacement as Document, { upsert: options.upsert === true, session: this.sessionOf(options.session) }),
+    const result = await this.run(options.session, (session) =>
+      this.inner.replaceOne(filter as MongoFilter<Document>, replacement as Document, { upsert: options.upsert === true, session }),
     );
     return { matchedCount: result.matchedCount, upserted: result.upsertedCount > 0 };
   }
 
-  async deleteOne(filter: Filter, options: WriteOptions = {}): Promise<number> {
-    return (await this.inner.deleteOne(filter as MongoFilter<Document>, { session: this.sessionOf(options.session) })).deletedCount;
+  async deleteOne(filter: Filter, options: { session?: TxSession } = {}): Promise<number> {
+    return (await this.run(options.session, (session) => this.inner.deleteOne(filter as MongoFilter<Document>, { session }))).deletedCount;
   }
 
-  async deleteMany(filter: Filter, options: WriteOptions = {}): Promise<number> {
-    return (await this.inner.deleteMany(filter as MongoFilter<Document>, { session: this.sessionOf(options.session) })).deletedCount;
+  async deleteMany(filter: Filter, options: { session?: TxSession } = {}): Promise<number> {
+    return (await this.run(options.session, (session) => this.inner.deleteMany(filter as MongoFilter<Document>, { session }))).deletedCount;
   }
 
   async createIndex(spec: IndexSpec): Promise<void> {

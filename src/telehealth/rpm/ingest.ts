@@ -1,6 +1,7 @@
 import type { Identifier, Observation, OperationOutcomeIssue } from 'fhir/r4';
 import { conflict, issue, unprocessable } from '../../fhir/outcome';
 import type { BeforeWriteHook, FhirContext } from '../../fhir/request';
+import { identifierClaimKey, writeClaim } from '../../fhir/repository/claims';
 import { findMatches } from '../../fhir/search/api';
 import { validateProfiles } from '../../fhir/validation/profile';
 import { loadLive, parseReference } from '../internal';
@@ -57,9 +58,15 @@ function assertProfile(ctx: FhirContext, observation: Observation): void {
 const usable = (i: Identifier): i is Identifier & { system: string; value: string } =>
   typeof i.system === 'string' && typeof i.value === 'string' && i.value.length > 0;
 
+/**
+ * Runs inside the create's transaction (ctx.session): the search sees the transaction's snapshot
+ * and the identifier claim makes two concurrent uploads of one reading conflict on MongoDB, so
+ * the one run again finds the first and answers 409 (or 200 for a conditional create).
+ */
 async function assertNewIdentifiers(ctx: FhirContext, observation: Observation, id: string): Promise<void> {
   for (const identifier of (observation.identifier ?? []).filter(usable)) {
     const token = `${identifier.system}|${identifier.value}`;
+    if (ctx.session) await writeClaim(ctx.store, identifierClaimKey('Observation', identifier.system, identifier.value), 'Observation', id, ctx.session);
     const found = (await findMatches('Observation', [['identifier', token]], ctx, 2)).find((doc) => doc._id !== id);
     if (found) {
       throw conflict(
