@@ -42,6 +42,9 @@ export class RecordingStore implements DocumentStore {
     };
   }
 
+  ensureCollections(names: readonly string[]): Promise<void> {
+    return this.inner.ensureCollections(names);
+  }
   listCollections(): Promise<string[]> {
     return this.inner.listCollections();
   }
