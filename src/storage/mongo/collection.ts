@@ -1,4 +1,5 @@
 import type { ClientSession, Collection, Document, Filter as MongoFilter, FindOptions as MongoFindOptions } from 'mongodb';
+import { createOrReplaceIndex } from './index-migration';
 import {
   DuplicateKeyError,
   type DocumentCollection,
@@ -6,6 +7,7 @@ import {
   type FindOptions,
   type IndexSpec,
   type ReplaceOptions,
+  type StoreLogger,
   type ReplaceResult,
   type StoredDocument,
   type TxSession,
@@ -39,6 +41,7 @@ export class MongoCollection<T extends StoredDocument> implements DocumentCollec
   constructor(
     private readonly inner: Collection<Document>,
     private readonly driver: DriverAccess,
+    private readonly logger?: StoreLogger,
   ) {}
 
   get name(): string {
@@ -96,12 +99,8 @@ export class MongoCollection<T extends StoredDocument> implements DocumentCollec
     return (await this.run(options.session, (session) => this.inner.deleteMany(filter as MongoFilter<Document>, { session }))).deletedCount;
   }
 
+  /** Idempotent; a changed declaration replaces the index of the same name (index-migration.ts). */
   async createIndex(spec: IndexSpec): Promise<void> {
-    try {
-      await mapDuplicate(this.name, () => this.inner.createIndex(spec.keys, { ...(spec.name ? { name: spec.name } : {}), unique: spec.unique === true }));
-    } catch (error) {
-      // 85 IndexOptionsConflict: an index on the same keys exists under another name (idempotent)
-      if ((error as { code?: unknown }).code !== 85) throw error;
-    }
+    await mapDuplicate(this.name, () => createOrReplaceIndex(this.inner, spec, this.logger));
   }
 }

@@ -59,7 +59,7 @@ export class MongoStore implements DocumentStore {
 
   collection<T extends StoredDocument = StoredDocument>(name: string): DocumentCollection<T> {
     let c = this.collections.get(name);
-    if (!c) this.collections.set(name, (c = new MongoCollection(this.db.collection(name), this.driver)));
+    if (!c) this.collections.set(name, (c = new MongoCollection(this.db.collection(name), this.driver, this.logger)));
     return c as unknown as DocumentCollection<T>;
   }
 
