@@ -24,7 +24,7 @@ export interface Config {
   mongodbTimeoutMs: number;
   /** LOG_LEVEL: pino level (info); `silent` logs nothing. */
   logLevel: LogLevel;
-  /** MAX_BODY_BYTES: largest JSON request body (16 MB); larger → 413. */
+  /** MAX_BODY_BYTES: largest JSON request body (12 MB: MongoDB's 16 MB document limit minus a margin); larger → 413. */
   maxBodyBytes: number;
   /** DEFAULT_PAGE_SIZE: search page size when `_count` is absent (20). */
   defaultPageSize: number;
@@ -39,6 +39,9 @@ export interface Config {
   /** BINARY_MAX_BYTES: largest raw Binary upload (100 MB). */
   binaryMaxBytes: number;
 }
+
+/** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
+const DEFAULT_MAX_BODY_BYTES = 12 * 1024 ** 2;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -134,7 +137,7 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     mongodbServerSelectionTimeoutMs: integer('MONGODB_SERVER_SELECTION_TIMEOUT_MS', 5000, 100, 600000),
     mongodbTimeoutMs: integer('MONGODB_TIMEOUT_MS', 30000, 0, 3600000),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    maxBodyBytes: bytes('MAX_BODY_BYTES', 16 * 1024 ** 2),
+    maxBodyBytes: bytes('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
     defaultPageSize,
     maxPageSize,
     maxBundleEntries: integer('MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),

@@ -11,7 +11,12 @@ import { commonMiddleware } from './middleware';
 import type { RawRoute } from './raw-routes';
 import { writeError, type ReplyMeta } from './render';
 
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * 12 MiB: below MongoDB's 16 MiB BSON document limit with a margin for what the server adds to a
+ * resource (meta, search index entries, compartments), so a resource that passes the body limit
+ * always fits one document. Larger media goes through the raw Binary upload (blob store).
+ */
+export const DEFAULT_MAX_BODY_BYTES = 12 * 1024 * 1024;
 
 type FhirHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 const fhirHandlers = new WeakMap<Express, FhirHandler>();

@@ -11,7 +11,7 @@ describe('configuration', () => {
       mongodbServerSelectionTimeoutMs: 5000,
       mongodbTimeoutMs: 30000,
       logLevel: 'info',
-      maxBodyBytes: 16 * 1024 * 1024,
+      maxBodyBytes: 12 * 1024 * 1024,
       defaultPageSize: 20,
       maxPageSize: 1000,
       maxBundleEntries: 10000,
