@@ -11,6 +11,9 @@ import { Random } from './prng';
  * therefore creates nothing the second time. Binaries (which have no identifier) are written
  * with PUT under stable ids, only when absent (see load.ts).
  */
+/** The canonical URL of profiles/RemoteMonitoringObservation.json, as a device hub sends it. */
+export const REMOTE_MONITORING_PROFILE = 'http://telefhir.org/fhir/StructureDefinition/RemoteMonitoringObservation';
+
 export const SYSTEM = {
   mrn: 'https://telefhir.example/mrn',
   practitioner: 'https://telefhir.example/practitioner',
@@ -143,6 +146,8 @@ function readings(patientN: number, rnd: Random, today: Date, days: number): Obs
   const reading = (d: number, key: string, code: string, display: string, at: string, kind: string, extra: Partial<Observation>): void => {
     result.push({
       resourceType: 'Observation',
+      // claiming the profile is what makes a reading remote monitoring: registered Device, Flags
+      meta: { profile: [REMOTE_MONITORING_PROFILE] },
       identifier: [{ system: SYSTEM.reading, value: `${pad(patientN)}-${key}-${d}` }],
       status: 'final',
       // every home reading is RemoteMonitoringObservation (vital-signs category required); glucose is also laboratory

@@ -1,4 +1,5 @@
 import type { Device, Observation, Patient, Practitioner, Schedule, Slot } from 'fhir/r4';
+import { telehealthProfiles } from '../../src/telehealth/profiles';
 
 export const patient = (family = 'Rivera'): Patient => ({
   resourceType: 'Patient',
@@ -32,9 +33,11 @@ export const device = (serial = 'HR-0001'): Device => ({
   deviceName: [{ name: 'Home pulse oximeter', type: 'user-friendly-name' }],
 });
 
+/** A home reading: it claims RemoteMonitoringObservation, which is what subjects it to the RPM rules. */
 export function reading(patientId: string, deviceId: string, code: string, value: number, unit: string, n: number): Observation {
   return {
     resourceType: 'Observation',
+    meta: { profile: [telehealthProfiles().remoteObservation] },
     identifier: [{ system: 'https://telefhir.example/reading', value: `${deviceId}-${code}-${n}` }],
     status: 'final',
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],

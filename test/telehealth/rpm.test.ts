@@ -1,5 +1,8 @@
 import type { BundleEntry, Observation } from 'fhir/r4';
 import { created, openTelehealth, type TelehealthClient } from './client';
+import { telehealthProfiles } from '../../src/telehealth/profiles';
+import { flagIdOf } from '../../src/telehealth/rpm/flags';
+import { REMOTE_MONITORING_PROFILE, generateDataset } from '../../seed/dataset';
 import { device, patient, reading } from './fixtures';
 
 describe('remote patient monitoring ingest', () => {
@@ -118,11 +121,55 @@ describe('remote patient monitoring ingest', () => {
     expect(await flags(`patient=Patient/${other}&status=inactive`)).toHaveLength(1);
   });
 
-  it('leaves Observations without a device alone (no Device rule, no Flag)', async () => {
+  it('leaves Observations that do not claim the profile alone (no Device rule, no Flag)', async () => {
     const other = (await created(client, patient('Clinic'))).id;
     const clinic = reading(other, deviceId, '8867-4', 160, '/min', 70);
     delete clinic.device;
+    delete clinic.meta;
     expect((await client.send('POST', 'Observation', clinic)).status).toBe(201);
     expect(await flags(`patient=Patient/${other}`)).toHaveLength(0);
+  });
+
+  describe('a plain R4 Observation may name any device R4 allows', () => {
+    const plain = (n: number, device: Observation['device']): Observation => {
+      const o = reading(patientId, deviceId, '8867-4', 160, '/min', n);
+      delete o.meta;
+      o.device = device;
+      return o;
+    };
+    it.each([
+      ['a Device this server does not know', 80, { reference: 'Device/not-registered-here' }],
+      ['a DeviceMetric', 81, { reference: 'DeviceMetric/example' }],
+      ['a display-only reference', 82, { display: '12 lead EKG Device Metric' }],
+    ])('%s: accepted (201), judged as plain R4, no Flag even out of range', async (_label, n, device) => {
+      const res = await client.send('POST', 'Observation', plain(n, device));
+      expect(res.status).toBe(201);
+      expect((await client.send('GET', `Flag/${flagIdOf(res.body.id)}`)).status).toBe(404);
+    });
+    it('the same reading claiming RemoteMonitoringObservation with a DeviceMetric is refused (422 on Observation.device)', async () => {
+      const claimed = reading(patientId, deviceId, '8867-4', 70, '/min', 90);
+      claimed.device = { reference: 'DeviceMetric/example' };
+      const res = await client.send('POST', 'Observation', claimed);
+      expect(res.status).toBe(422);
+      expect(res.body.issue[0].expression).toEqual(['Observation.device']);
+      expect(res.body.issue[0].diagnostics).toMatch(/registered Device/);
+    });
+    it('a versioned profile claim counts as a claim (unknown Device refused)', async () => {
+      const claimed = reading(patientId, 'no-such-device', '8867-4', 70, '/min', 91);
+      claimed.meta = { profile: [`${claimed.meta?.profile?.[0]}|0.1.0`] };
+      const res = await client.send('POST', 'Observation', claimed);
+      expect(res.status).toBe(422);
+      expect(res.body.issue.map((i: { expression: string[] }) => i.expression[0])).toContain('Observation.device');
+    });
+  });
+
+  it("the seed's home readings claim the profile the server knows, so they are RPM readings", () => {
+    expect(REMOTE_MONITORING_PROFILE).toBe(telehealthProfiles().remoteObservation);
+    const observations = generateDataset({ patients: 2, seed: 1, today: new Date('2030-01-15T00:00:00Z') })
+      .bundles.flatMap((b) => b.entry ?? [])
+      .map((e) => e.resource)
+      .filter((r): r is Observation => r?.resourceType === 'Observation');
+    expect(observations.length).toBeGreaterThan(0);
+    for (const o of observations.filter((x) => x.device)) expect(o.meta?.profile).toEqual([REMOTE_MONITORING_PROFILE]);
   });
 });

@@ -1,26 +1,29 @@
-import type { Identifier, Observation, OperationOutcomeIssue } from 'fhir/r4';
+import type { Identifier, Observation } from 'fhir/r4';
 import { conflict, issue, unprocessable } from '../../fhir/outcome';
 import type { BeforeWriteHook, FhirContext } from '../../fhir/request';
 import { identifierClaimKey, writeClaim } from '../../fhir/repository/claims';
 import { findMatches } from '../../fhir/search/api';
-import { validateProfiles } from '../../fhir/validation/profile';
+import { stripVersion } from '../../fhir/definitions/structure-definitions';
 import { loadLive, parseReference } from '../internal';
 import { telehealthProfiles } from '../profiles';
 
 /**
- * Remote patient monitoring readings. THE RULE: an Observation is a remote reading when it names
- * a `device` or claims the RemoteMonitoringObservation profile. A remote reading
+ * Remote patient monitoring readings. THE RULE: an Observation is a remote reading when it claims
+ * the RemoteMonitoringObservation profile in meta.profile (there is no separate ingest operation:
+ * readings arrive as plain creates and transactions). Any other Observation is plain R4, whatever
+ * its `device` says: R4 allows Reference(Device|DeviceMetric) and display-only references there
+ * (HL7's Observation-ekg and Observation-satO2 examples). A remote reading
+ * - is validated against the profile by the core, as is every claimed profile;
  * - must reference a registered Device (Observation.device resolves to a live Device) → else 422;
  * - must have a subject that is an existing Patient → else 422;
- * - is validated against RemoteMonitoringObservation even when it does not claim it → else 422
- *   (the validation mode `warn` accepts it, as for every other profile);
  * - is unique by Observation.identifier: a create whose identifier (system|value) already belongs
  *   to another Observation is refused with 409, so a retried upload never duplicates a reading.
  *   Retries that should succeed use conditional create (If-None-Exist / Bundle ifNoneExist:
  *   `identifier=system|value`), which answers 200 with the stored reading.
+ * Out-of-range remote readings raise Flags (flags.ts).
  */
 export function isRemoteReading(observation: Observation): boolean {
-  return observation.device !== undefined || (observation.meta?.profile ?? []).includes(telehealthProfiles().remoteObservation);
+  return (observation.meta?.profile ?? []).some((p) => stripVersion(p) === telehealthProfiles().remoteObservation);
 }
 
 const invalid = (message: string, expression: string) => unprocessable([issue('error', 'business-rule', message, [expression])]);
@@ -42,17 +45,6 @@ async function assertPatient(ctx: FhirContext, observation: Observation): Promis
     throw invalid('A remote monitoring reading must have a Patient subject', 'Observation.subject');
   }
   if (!(await loadLive(ctx, 'Patient', target.id))) throw invalid(`Patient/${target.id} does not exist`, 'Observation.subject');
-}
-
-function assertProfile(ctx: FhirContext, observation: Observation): void {
-  const profile = telehealthProfiles().remoteObservation;
-  const claimed = observation.meta?.profile ?? [];
-  // a claimed profile was already checked by the core's validation of every write
-  if (claimed.includes(profile) || ctx.settings.validationMode === 'warn') return;
-  // the write path validates the base definition and claimed profiles; only this profile is new
-  const issues = validateProfiles(observation, { profiles: [profile], onlyRequested: true });
-  const errors = issues.filter((i: OperationOutcomeIssue) => i.severity === 'error' || i.severity === 'fatal');
-  if (errors.length > 0) throw unprocessable(errors);
 }
 
 const usable = (i: Identifier): i is Identifier & { system: string; value: string } =>
@@ -83,6 +75,5 @@ export const observationBeforeWrite: BeforeWriteHook = async (event, ctx) => {
   if (!isRemoteReading(observation)) return;
   await assertDevice(ctx, observation);
   await assertPatient(ctx, observation);
-  assertProfile(ctx, observation);
   if (event.interaction === 'create') await assertNewIdentifiers(ctx, observation, event.id);
 };
