@@ -12,6 +12,7 @@ import type { RawRoute } from './raw-routes';
 import { writeError, type ReplyMeta } from './render';
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
 
 type FhirHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 const fhirHandlers = new WeakMap<Express, FhirHandler>();
@@ -32,6 +33,11 @@ export interface AppDeps {
   logger?: Logger;
   /** Largest JSON request body; larger → 413 (default 16 MB). */
   maxBodyBytes?: number;
+  /**
+   * A refused (or unread) request body is still read and thrown away up to this many bytes, so
+   * the client reads the 4xx; beyond it the connection is closed (default 64 MB).
+   */
+  maxBodyDrainBytes?: number;
 }
 
 /**
@@ -55,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
     rawRoutes: deps.rawRoutes ?? [],
     logger,
     maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxBodyDrainBytes: deps.maxBodyDrainBytes ?? DEFAULT_MAX_BODY_DRAIN_BYTES,
   });
 
   const app = express();

@@ -46,11 +46,8 @@ async function createRaw(req: RawRequest, ctx: FhirContext, config: TelehealthCo
   const limit = new ByteLimit(config.binaryMaxBytes);
   const source = req.body as Readable;
   source.on('error', (error) => limit.destroy(error));
-  // past the limit: stop storing but drain the rest, so that the client still reads our 413
-  limit.on('error', () => {
-    source.unpipe(limit);
-    source.resume();
-  });
+  // past the limit: stop storing; the HTTP layer discards the rest (bounded) before it answers 413
+  limit.on('error', () => source.unpipe(limit));
   source.pipe(limit);
   try {
     info = await ctx.store.blobs.write(id, contentType, limit, config.binaryMaxBytes);
