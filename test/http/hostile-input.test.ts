@@ -2,7 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { requestListener } from '../../src/http/app';
+import { telehealthModule } from '../../src/telehealth';
 import { makeTestApp, type TestApp } from '../helpers/app';
+import { sender } from '../helpers/send';
 
 /**
  * Hostile and oversized input over a real listening socket: the client must always read a 4xx
@@ -15,7 +17,7 @@ let server: http.Server;
 let base: string;
 
 beforeAll(async () => {
-  t = await makeTestApp({ maxBodyBytes: LIMIT });
+  t = await makeTestApp({ maxBodyBytes: LIMIT, rawRoutes: telehealthModule({ binaryMaxBytes: LIMIT }).binaryRoutes });
   server = http.createServer(requestListener(t.app));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
@@ -103,5 +105,49 @@ describe('bodies over MAX_BODY_BYTES', () => {
       await new Promise((resolve) => other.close(resolve));
       await small.close();
     }
+  });
+});
+
+describe('raw Binary uploads', () => {
+  it('over BINARY_MAX_BYTES: fetch reads 413 + OperationOutcome, the connection stays open', async () => {
+    const res = await fetch(`${base}/Binary`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: Buffer.alloc(32 * LIMIT, 1) });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as { resourceType: string; issue: Array<{ diagnostics: string }> };
+    expect(body.resourceType).toBe('OperationOutcome');
+    expect(body.issue[0]?.diagnostics).toContain('BINARY_MAX_BYTES');
+    expect(res.headers.get('connection')).not.toBe('close');
+  });
+
+  it('an empty upload is refused with 400 (Content-Length 0 and chunked)', async () => {
+    const declared = await fetch(`${base}/Binary`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(0) });
+    expect(declared.status).toBe(400);
+    const outcome = (await declared.json()) as { resourceType: string; issue: Array<{ code: string; diagnostics: string }> };
+    expect(outcome.resourceType).toBe('OperationOutcome');
+    expect(outcome.issue[0]?.diagnostics).toContain('empty');
+    const chunked = await post('Binary', [], { 'content-type': 'application/pdf', 'transfer-encoding': 'chunked' });
+    expect(chunked.status).toBe(400);
+    expect(chunked.body.issue[0].diagnostics).toContain('empty');
+    const search = await fetch(`${base}/Binary`, { headers: { accept: 'application/fhir+json' } });
+    expect(((await search.json()) as { total?: number; entry?: unknown[] }).entry ?? []).toHaveLength(0);
+  });
+});
+
+describe('PUT with If-None-Match', () => {
+  it('If-None-Match: * creates when absent (201) and is 412 when the resource exists', async () => {
+    const send = sender(t.app);
+    const body = { resourceType: 'Patient', id: 'inm-http', active: true };
+    const created = await send('PUT', 'Patient/inm-http', body, { 'If-None-Match': '*' });
+    expect(created.status).toBe(201);
+    const again = await send('PUT', 'Patient/inm-http', body, { 'If-None-Match': '*' });
+    expect(again.status).toBe(412);
+    expect(again.body.resourceType).toBe('OperationOutcome');
+    expect(again.body.issue[0].code).toBe('conflict');
+    expect(again.body.issue[0].diagnostics).toContain('If-None-Match');
+    const plain = await send('PUT', 'Patient/inm-http', body);
+    expect(plain.status).toBe(200);
+    const stale = await send('PUT', 'Patient/inm-http', body, { 'If-None-Match': 'W/"2"' });
+    expect(stale.status).toBe(412);
+    const garbage = await send('PUT', 'Patient/inm-http', body, { 'If-None-Match': 'soon' });
+    expect(garbage.status).toBe(400);
   });
 });
