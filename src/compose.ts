@@ -59,6 +59,7 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
       rawRoutes: telehealth.binaryRoutes,
       logger,
       maxBodyBytes: config.maxBodyBytes,
+      maxBodyDrainBytes: config.maxBodyDrainBytes,
     });
     const started = Date.now();
     warmUpSchemaValidator();

@@ -38,6 +38,13 @@ export interface Config {
   auth: boolean;
   /** BINARY_MAX_BYTES: largest raw Binary upload (100 MB). */
   binaryMaxBytes: number;
+
+  // Hostile input: every request body is bounded before any work proportional to it is done.
+  /**
+   * MAX_BODY_DRAIN_BYTES: a refused (413) or unread request body is still read and thrown away up
+   * to this size (64 MB), so the client reads the answer; past it the connection is closed.
+   */
+  maxBodyDrainBytes: number;
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -144,6 +151,8 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     validationMode: oneOf('VALIDATION_MODE', ['reject', 'warn'] as const, 'reject'),
     auth: authRaw === 'on' || authRaw === 'true' || authRaw === '1',
     binaryMaxBytes: bytes('BINARY_MAX_BYTES', 100 * 1024 ** 2),
+    // hostile input (see the Config comments)
+    maxBodyDrainBytes: bytes('MAX_BODY_DRAIN_BYTES', 64 * 1024 ** 2),
   };
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   if (problems.length > 0) throw new ConfigError(problems);

@@ -17,6 +17,7 @@ import { writeError, type ReplyMeta } from './render';
  * always fits one document. Larger media goes through the raw Binary upload (blob store).
  */
 export const DEFAULT_MAX_BODY_BYTES = 12 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
 
 type FhirHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 const fhirHandlers = new WeakMap<Express, FhirHandler>();
@@ -37,6 +38,11 @@ export interface AppDeps {
   logger?: Logger;
   /** Largest JSON request body; larger → 413 (default 16 MB). */
   maxBodyBytes?: number;
+  /**
+   * A refused (or unread) request body is still read and thrown away up to this many bytes, so
+   * the client reads the 4xx; beyond it the connection is closed (default 64 MB).
+   */
+  maxBodyDrainBytes?: number;
 }
 
 /**
@@ -60,6 +66,7 @@ export function createApp(deps: AppDeps): Express {
     rawRoutes: deps.rawRoutes ?? [],
     logger,
     maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxBodyDrainBytes: deps.maxBodyDrainBytes ?? DEFAULT_MAX_BODY_DRAIN_BYTES,
   });
 
   const app = express();

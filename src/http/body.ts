@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { badRequest, FhirError, issue } from '../fhir/outcome';
 
-/** 413 with the limit in words; the rest of the body is discarded, never buffered. */
+/** 413 with the limit in words; the rest of the body is discarded (`discardBody`), never buffered. */
 export const tooLarge = (limit: number) =>
   new FhirError(413, [issue('error', 'too-costly', `Request body exceeds the limit of ${limit} bytes`)]);
 
@@ -15,14 +15,12 @@ export function hasBody(req: IncomingMessage): boolean {
 /**
  * Reads the whole body into one Buffer, refusing more than `limit` bytes: a declared
  * Content-Length above the limit fails at once; a chunked body fails as soon as it passes it.
- * Past the limit the stream keeps flowing into nothing, so the client can still read our 413.
+ * On failure the rest of the body is left unread: the caller discards it with `discardBody`
+ * before answering, so that the client, still sending, can read the error.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) {
-    req.resume();
-    return Promise.reject(tooLarge(limit));
-  }
+  if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit));
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -31,14 +29,15 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (settled) return;
       settled = true;
       chunks.length = 0;
+      req.off('data', onData);
       reject(error);
     };
-    req.on('data', (chunk: Buffer) => {
-      if (settled) return;
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) fail(tooLarge(limit));
       else chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
       if (settled) return;
       settled = true;
@@ -48,6 +47,45 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('close', () => {
       if (!req.complete) fail(badRequest('The request body was cut short'));
     });
+  });
+}
+
+/**
+ * Reads and throws away what is left of a request body that will not be used (refused as too
+ * large, or the request failed before it was read), at most `budget` more bytes. Answering while
+ * the client is still sending and then closing the socket makes many clients (fetch/undici, curl)
+ * see EPIPE or ECONNRESET instead of our answer; reading the rest first lets them read it, and the
+ * connection stays reusable. Resolves true when the body ended within the budget; false when the
+ * client would send more (or the socket went away): then the answer must close the connection.
+ */
+export function discardBody(req: IncomingMessage, budget: number): Promise<boolean> {
+  if (req.complete || req.readableEnded) return Promise.resolve(true);
+  if (req.destroyed) return Promise.resolve(false);
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > budget) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    let seen = 0;
+    const finish = (ended: boolean) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      req.off('error', onClose);
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > budget) {
+        req.pause();
+        finish(false);
+      }
+    };
+    const onEnd = () => finish(true);
+    const onClose = () => finish(req.complete);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+    req.once('error', onClose);
+    req.resume();
   });
 }
 

@@ -6,7 +6,7 @@ import { dispatch } from '../fhir/dispatch';
 import { FhirError, issue } from '../fhir/outcome';
 import type { FhirContext, FhirMethod, FhirRequest, FhirServices } from '../fhir/request';
 import { logRequest, type Logger } from '../log';
-import { hasBody, parseJson, readBody } from './body';
+import { discardBody, hasBody, parseJson, readBody } from './body';
 import { preflightHeaders } from './cors';
 import { bodyKind, checkResponseFormat } from './negotiation';
 import type { RawRequest, RawRoute } from './raw-routes';
@@ -21,6 +21,8 @@ export interface FhirHandlerOptions {
   rawRoutes: RawRoute[];
   logger: Logger;
   maxBodyBytes: number;
+  /** How much of a refused or unread body is still read and thrown away before answering. */
+  maxBodyDrainBytes: number;
 }
 
 const METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -34,7 +36,7 @@ const PREFIX = '/fhir';
  * Express app can pass them on.
  */
 export function createFhirHandler(options: FhirHandlerOptions) {
-  const { services, auth, rawRoutes, logger, maxBodyBytes } = options;
+  const { services, auth, rawRoutes, logger, maxBodyBytes, maxBodyDrainBytes } = options;
   const logInfo = logger.isLevelEnabled('info');
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
@@ -90,19 +92,17 @@ export function createFhirHandler(options: FhirHandlerOptions) {
         req.resume();
       } else if (hasBody(req)) {
         const kind = bodyKind(method, path, headers['content-type']);
-        try {
-          const bytes = await readBody(req, maxBodyBytes);
-          fhirRequest.body = kind === 'json' ? parseJson(bytes) : bytes.toString('utf8');
-        } catch (error) {
-          if (error instanceof FhirError && error.status === 413) meta.closeConnection = true;
-          throw error;
-        }
+        const bytes = await readBody(req, maxBodyBytes);
+        fhirRequest.body = kind === 'json' ? parseJson(bytes) : bytes.toString('utf8');
       }
       const response = await dispatch(fhirRequest, ctx);
       status = response.status;
       writeFhir(res, meta, response.status, response.body, response.headers);
     } catch (error) {
       status = error instanceof FhirError ? error.status : 500;
+      // a body left unread (refused as too large, or the request failed first) is read and thrown
+      // away before answering, so that a client still sending can read the answer
+      if (hasBody(req) && !(await discardBody(req, maxBodyDrainBytes))) meta.closeConnection = true;
       writeError(res, meta, error, logger);
     } finally {
       if (logInfo || status >= 500) {

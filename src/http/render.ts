@@ -11,7 +11,7 @@ export interface ReplyMeta {
   requestId: string;
   origin: string | undefined;
   pretty: boolean;
-  /** Set when the request body was abandoned (413): the connection cannot be reused. */
+  /** Set when the client kept sending a refused body past the drain budget: the connection is closed. */
   closeConnection?: boolean;
 }
 

@@ -24,6 +24,7 @@ export interface TestAppOptions {
   /** Alias of rawRoutes, so a TelehealthModule can be spread into the options. */
   binaryRoutes?: RawRoute[];
   maxBodyBytes?: number;
+  maxBodyDrainBytes?: number;
   logger?: Logger;
   /** Wraps the fresh store before the app sees it (e.g. a recording store for the index-plan test). */
   wrapStore?: (store: DocumentStore) => DocumentStore;
@@ -59,6 +60,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     afterWrite: options.afterWrite,
     rawRoutes: [...(options.rawRoutes ?? []), ...(options.binaryRoutes ?? [])],
     maxBodyBytes: options.maxBodyBytes,
+    maxBodyDrainBytes: options.maxBodyDrainBytes,
     logger: options.logger,
   });
   let closed = false;

@@ -18,6 +18,7 @@ describe('configuration', () => {
       validationMode: 'reject',
       auth: true,
       binaryMaxBytes: 100 * 1024 * 1024,
+      maxBodyDrainBytes: 64 * 1024 * 1024,
     });
     expect(c.mongodbUri).toBeUndefined();
   });

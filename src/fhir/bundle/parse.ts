@@ -72,6 +72,7 @@ function planEntry(raw: unknown, index: number, baseUrl: string): PlannedEntry {
   const entry = raw as BundleEntry;
   const req = entry.request;
   if (!isObject(req)) throw badRequest(`${at}.request is required in a batch or transaction`, [`${at}.request`]);
+  assertStringFields(entry, req, at);
   const method = typeof req.method === 'string' ? req.method.toUpperCase() : '';
   if (!METHODS.has(method)) throw badRequest(`${at}.request.method is missing or not supported`, [`${at}.request.method`]);
   if (typeof req.url !== 'string' || req.url.trim() === '') {
@@ -109,7 +110,7 @@ function planEntry(raw: unknown, index: number, baseUrl: string): PlannedEntry {
   if (method === 'PATCH') request.headers['content-type'] = patchContentType(resource as Resource);
   return {
     index,
-    fullUrl: typeof entry.fullUrl === 'string' ? entry.fullUrl : undefined,
+    fullUrl: entry.fullUrl,
     method: method as FhirMethod,
     request,
     resourceType,
@@ -117,6 +118,25 @@ function planEntry(raw: unknown, index: number, baseUrl: string): PlannedEntry {
     conditional,
     create,
   };
+}
+
+/** The Bundle.entry.request elements that become headers or the url: all are FHIR strings (uri, instant as text). */
+const REQUEST_STRING_FIELDS = ['method', 'url', 'ifNoneMatch', 'ifModifiedSince', 'ifMatch', 'ifNoneExist'] as const;
+
+/**
+ * Every string element of the entry's request (and fullUrl) must be a JSON string: a number or an
+ * object would otherwise reach header parsing (`.trim()` of a non-string) and fail as a 500.
+ */
+function assertStringFields(entry: BundleEntry, req: Record<string, unknown>, at: string): void {
+  if (entry.fullUrl !== undefined && typeof entry.fullUrl !== 'string') {
+    throw badRequest(`${at}.fullUrl must be a string`, [`${at}.fullUrl`]);
+  }
+  for (const field of REQUEST_STRING_FIELDS) {
+    const value = req[field];
+    if (value !== undefined && typeof value !== 'string') {
+      throw badRequest(`${at}.request.${field} must be a string, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`, [`${at}.request.${field}`]);
+    }
+  }
 }
 
 /** Accepts `Type/id?x`, `/Type/id`, or an absolute URL below this server's base. */

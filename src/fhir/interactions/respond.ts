@@ -53,3 +53,16 @@ export function ifMatchVersion(req: FhirRequest): number | undefined {
   if (version === undefined) throw badRequest(`If-Match must be a version ETag such as W/"3", not '${header}'`);
   return version;
 }
+
+/**
+ * The condition of an If-None-Match header on a write (RFC 9110 §13.1.2): `*` (create only if
+ * absent) or a list of version ETags; 400 for anything else.
+ */
+export function ifNoneMatchCondition(req: FhirRequest): '*' | number[] | undefined {
+  const header = req.headers['if-none-match'];
+  if (header === undefined || header.trim() === '') return undefined;
+  if (header.trim() === '*') return '*';
+  const versions = header.split(',').map((tag) => parseVersionTag(tag));
+  if (versions.some((v) => v === undefined)) throw badRequest(`If-None-Match must be * or version ETags such as W/"3", not '${header}'`);
+  return versions as number[];
+}

@@ -3,12 +3,16 @@ import type { FhirContext, FhirRequest, FhirResponse } from '../request';
 import { assertResourceShape } from '../repository/prepare';
 import { createResource, updateResource } from '../repository/write';
 import { criteriaFromQuery, singleMatch } from './conditional';
-import { ifMatchVersion, writeResponse } from './respond';
+import { ifMatchVersion, ifNoneMatchCondition, writeResponse } from './respond';
 
-/** update: PUT [type]/[id]; create-on-update with the client's id; If-Match → 412 on mismatch. */
+/**
+ * update: PUT [type]/[id]; create-on-update with the client's id; If-Match → 412 on mismatch;
+ * If-None-Match: * → 412 when the resource exists (create only).
+ */
 export async function update(req: FhirRequest, ctx: FhirContext, type: string, id: string): Promise<FhirResponse> {
   const ifMatch = ifMatchVersion(req);
-  const { doc, created, issues } = await updateResource(ctx, type, id, req.body, { ifMatch });
+  const ifNoneMatch = ifNoneMatchCondition(req);
+  const { doc, created, issues } = await updateResource(ctx, type, id, req.body, { ifMatch, ifNoneMatch });
   const status = created ? 201 : 200;
   return writeResponse(req, ctx, type, doc, status, issues, `${created ? 'Created' : 'Updated'} ${type}/${id}`);
 }

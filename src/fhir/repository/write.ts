@@ -22,6 +22,11 @@ export interface RepositoryWriteOptions {
   id?: string;
   /** Expected current version (If-Match): a mismatch is 412. */
   ifMatch?: number;
+  /**
+   * update only (If-None-Match, RFC 9110 §13.1.2): `*` → 412 when the resource exists (not deleted);
+   * a list of versions → 412 when the current version is one of them.
+   */
+  ifNoneMatch?: '*' | number[];
   /** The version a read-modify-write (patch) started from: a concurrent change is 409. */
   baseVersion?: number;
   /**
@@ -128,12 +133,16 @@ export async function updateResource(
       throw conflict(`${type}/${id} was changed concurrently; retry`);
     }
     const live = current && !current.deleted && current.resource ? current : undefined;
+    const noneMatch = options.ifNoneMatch;
+    if (live && noneMatch && (noneMatch === '*' || noneMatch.includes(live.versionId))) {
+      throw preconditionFailed(`If-None-Match ${noneMatch === '*' ? '*' : 'names the current version'}: ${type}/${id} already exists (W/"${live.versionId}")`);
+    }
     if (live) assertResourceAccess(ctx.access, interaction, type, live);
     const built = buildDocument(resource, id, (current?.versionId ?? 0) + 1, new Date());
     assertResourceAccess(ctx.access, interaction, type, built);
     const event: WriteEvent = { interaction, resourceType: type, id, before: live?.resource, after: built.resource };
     await runHooks(ctx.beforeWrite, event, joined(ctx, session));
-    await storeVersion(ctx, type, current, built, session, options.ifMatch !== undefined);
+    await storeVersion(ctx, type, current, built, session, options.ifMatch !== undefined || noneMatch !== undefined);
     await historyCollection(ctx, type).insertOne(historyDocOf(built, method), { session });
     return { doc: built, created: !live, event };
   });
@@ -141,7 +150,7 @@ export async function updateResource(
   return { doc: result.doc, created: result.created, issues };
 }
 
-/** Optimistic write of the next version: a concurrent writer makes it 409 (412 under If-Match). */
+/** Optimistic write of the next version: a concurrent writer makes it 409 (412 under If-Match / If-None-Match). */
 async function storeVersion(
   ctx: FhirContext,
   type: string,

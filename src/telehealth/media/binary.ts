@@ -33,11 +33,15 @@ function securityContext(header: string | undefined): Binary['securityContext'] 
   return { reference: header.trim() };
 }
 
+/** Stored media with no bytes is a client mistake (a failed capture or a wrong file), never content. */
+const emptyContent = () => badRequest('The Binary content is empty: send the bytes of the media in the request body');
+
 async function createRaw(req: RawRequest, ctx: FhirContext, config: TelehealthConfig): Promise<RawResponse> {
   assertTypeAccess(ctx.access, 'create', 'Binary');
   const contentType = req.headers['content-type'] as string;
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > config.binaryMaxBytes) throw tooLarge(config.binaryMaxBytes);
+  if (req.headers['content-length'] !== undefined && declared === 0) throw emptyContent();
   const binary: Binary = { resourceType: 'Binary', contentType };
   const context = securityContext(req.headers['x-security-context']);
   if (context) binary.securityContext = context;
@@ -46,11 +50,8 @@ async function createRaw(req: RawRequest, ctx: FhirContext, config: TelehealthCo
   const limit = new ByteLimit(config.binaryMaxBytes);
   const source = req.body as Readable;
   source.on('error', (error) => limit.destroy(error));
-  // past the limit: stop storing but drain the rest, so that the client still reads our 413
-  limit.on('error', () => {
-    source.unpipe(limit);
-    source.resume();
-  });
+  // past the limit: stop storing; the HTTP layer discards the rest (bounded) before it answers 413
+  limit.on('error', () => source.unpipe(limit));
   source.pipe(limit);
   try {
     info = await ctx.store.blobs.write(id, contentType, limit, config.binaryMaxBytes);
@@ -58,6 +59,11 @@ async function createRaw(req: RawRequest, ctx: FhirContext, config: TelehealthCo
     await ctx.store.blobs.delete(id).catch(() => undefined);
     if (limit.exceeded) throw tooLarge(config.binaryMaxBytes);
     throw error;
+  }
+  if (info.size === 0) {
+    // a chunked upload that ended without a byte
+    await ctx.store.blobs.delete(id).catch(() => undefined);
+    throw emptyContent();
   }
   let doc: LiveDocument;
   try {
