@@ -34,6 +34,13 @@ export interface Config {
   auth: boolean;
   /** BINARY_MAX_BYTES: largest raw Binary upload (100 MB). */
   binaryMaxBytes: number;
+  // Bounds on work proportional to hostile input (the event loop is shared by every client).
+  /** VALIDATION_MAX_ISSUES: issues a validation reports before it stops and says so (100). */
+  validationMaxIssues: number;
+  /** BUNDLE_MAX_OUTPUT_RESOURCES: resources a batch/transaction response may carry in all (10000). */
+  bundleMaxOutputResources: number;
+  /** SEARCH_MAX_INCLUDED: resources _include/_revinclude add to one search page (1000). */
+  searchMaxIncluded: number;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +142,10 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     validationMode: oneOf('VALIDATION_MODE', ['reject', 'warn'] as const, 'reject'),
     auth: authRaw === 'on' || authRaw === 'true' || authRaw === '1',
     binaryMaxBytes: bytes('BINARY_MAX_BYTES', 100 * 1024 ** 2),
+    // bounds on work proportional to hostile input
+    validationMaxIssues: integer('VALIDATION_MAX_ISSUES', 100, 1, 100000),
+    bundleMaxOutputResources: integer('BUNDLE_MAX_OUTPUT_RESOURCES', 10000, 1, 10000000),
+    searchMaxIncluded: integer('SEARCH_MAX_INCLUDED', 1000, 0, 1000000),
   };
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   if (problems.length > 0) throw new ConfigError(problems);

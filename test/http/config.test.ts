@@ -16,6 +16,9 @@ describe('configuration', () => {
       validationMode: 'reject',
       auth: true,
       binaryMaxBytes: 100 * 1024 * 1024,
+      validationMaxIssues: 100,
+      bundleMaxOutputResources: 10000,
+      searchMaxIncluded: 1000,
     });
     expect(c.mongodbUri).toBeUndefined();
   });
