@@ -43,6 +43,9 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
       maxPageSize: config.maxPageSize,
       maxBundleEntries: config.maxBundleEntries,
       validationMode: config.validationMode,
+      validationMaxIssues: config.validationMaxIssues,
+      bundleMaxOutputResources: config.bundleMaxOutputResources,
+      searchMaxIncluded: config.searchMaxIncluded,
     };
     const auth = config.auth ? await createAuthModule({ store, baseUrl: config.baseUrl, logger, adminClientSecret: env.ADMIN_CLIENT_SECRET }) : undefined;
     // BINARY_MAX_BYTES accepts sizes like `100mb` (parsed by config); the telehealth parser wants plain bytes

@@ -45,6 +45,13 @@ export interface Config {
    * to this size (64 MB), so the client reads the answer; past it the connection is closed.
    */
   maxBodyDrainBytes: number;
+  // Bounds on work proportional to hostile input (the event loop is shared by every client).
+  /** VALIDATION_MAX_ISSUES: issues a validation reports before it stops and says so (100). */
+  validationMaxIssues: number;
+  /** BUNDLE_MAX_OUTPUT_RESOURCES: resources a batch/transaction response may carry in all (10000). */
+  bundleMaxOutputResources: number;
+  /** SEARCH_MAX_INCLUDED: resources _include/_revinclude add to one search page (1000). */
+  searchMaxIncluded: number;
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -153,6 +160,10 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     binaryMaxBytes: bytes('BINARY_MAX_BYTES', 100 * 1024 ** 2),
     // hostile input (see the Config comments)
     maxBodyDrainBytes: bytes('MAX_BODY_DRAIN_BYTES', 64 * 1024 ** 2),
+    // bounds on work proportional to hostile input
+    validationMaxIssues: integer('VALIDATION_MAX_ISSUES', 100, 1, 100000),
+    bundleMaxOutputResources: integer('BUNDLE_MAX_OUTPUT_RESOURCES', 10000, 1, 10000000),
+    searchMaxIncluded: integer('SEARCH_MAX_INCLUDED', 1000, 0, 1000000),
   };
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   if (problems.length > 0) throw new ConfigError(problems);

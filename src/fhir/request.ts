@@ -44,6 +44,16 @@ export interface FhirSettings {
   maxBundleEntries: number;
   /** `reject`: a write with validation errors is refused (422); `warn`: accepted, issues logged. */
   validationMode: 'reject' | 'warn';
+  /*
+   * Bounds on work proportional to hostile input (the event loop is shared by every client).
+   * Optional: when absent, the defaults of src/fhir/limits.ts apply (read them with `limitsOf`).
+   */
+  /** Issues a validation reports before it stops and says so (VALIDATION_MAX_ISSUES). */
+  validationMaxIssues?: number;
+  /** Resources a batch/transaction response may carry across all entries (BUNDLE_MAX_OUTPUT_RESOURCES). */
+  bundleMaxOutputResources?: number;
+  /** Resources _include/_revinclude add to one search page (SEARCH_MAX_INCLUDED). */
+  searchMaxIncluded?: number;
   /** The SMART security block advertised in the CapabilityStatement; undefined when AUTH=off. */
   security?: CapabilityStatementRestSecurity;
 }

@@ -19,6 +19,9 @@ describe('configuration', () => {
       auth: true,
       binaryMaxBytes: 100 * 1024 * 1024,
       maxBodyDrainBytes: 64 * 1024 * 1024,
+      validationMaxIssues: 100,
+      bundleMaxOutputResources: 10000,
+      searchMaxIncluded: 1000,
     });
     expect(c.mongodbUri).toBeUndefined();
   });

@@ -3,7 +3,9 @@ import { assertResourceAccess, assertTypeAccess } from '../access/enforce';
 import { badRequest, issue, outcome } from '../outcome';
 import type { FhirContext, OperationCall, OperationDefinitionRef } from '../request';
 import type { ResourceDocument } from '../resource-document';
-import { isError, validateResource } from '../validation';
+import { limitsOf } from '../limits';
+import { isError } from '../validation';
+import { capIssues, isStoppedIssue } from '../validation/limits';
 import { validateSchema } from '../validation/schema';
 import { validateProfiles } from '../validation/profile';
 
@@ -52,20 +54,25 @@ function modeIssues(mode: string | undefined, resource: Resource, call: Operatio
   return [];
 }
 
-/** Issues of validateResource, then those only $validate reports (requested profile, best practice), without repeats. */
-function resourceIssues(resource: Resource, profile: string | undefined): OperationOutcomeIssue[] {
-  const issues = validateResource(resource);
+/**
+ * The issues of validateResource (schema, then profiles), then those only $validate reports
+ * (requested profile, best practice), without repeats; at most `maxIssues`, as on writes.
+ */
+function resourceIssues(resource: Resource, profile: string | undefined, maxIssues: number): OperationOutcomeIssue[] {
+  const structural = validateSchema(resource, maxIssues);
   // profile rules run on structurally valid content only, as on writes
-  if (validateSchema(resource).some(isError)) return issues;
+  if (structural.some(isError)) return structural;
+  const issues = [...structural, ...validateProfiles(resource, { maxIssues })];
+  if (issues.some(isStoppedIssue)) return issues;
   const key = (i: OperationOutcomeIssue) => `${i.severity}|${i.code}|${(i.expression ?? []).join()}|${i.diagnostics ?? ''}`;
   const seen = new Set(issues.map(key));
-  for (const extra of validateProfiles(resource, { profiles: profile ? [profile] : [], bestPractice: true })) {
+  for (const extra of validateProfiles(resource, { profiles: profile ? [profile] : [], bestPractice: true, maxIssues })) {
     if (!seen.has(key(extra))) {
       seen.add(key(extra));
       issues.push(extra);
     }
   }
-  return issues;
+  return capIssues(issues, maxIssues);
 }
 
 async function validate(call: OperationCall, ctx: FhirContext) {
@@ -86,7 +93,7 @@ async function validate(call: OperationCall, ctx: FhirContext) {
       throw badRequest('The `resource` parameter of $validate must be a resource');
     }
     if (resource.resourceType !== type) throw badRequest(`$validate on ${type} received a ${resource.resourceType}`, ['resourceType']);
-    issues = [...modeIssues(mode, resource, call, type), ...resourceIssues(resource, profile)];
+    issues = [...modeIssues(mode, resource, call, type), ...resourceIssues(resource, profile, limitsOf(ctx.settings).validationMaxIssues)];
   }
   const body = outcome(issues.length > 0 ? issues : [issue('information', 'informational', 'Validation successful: no issues detected')]);
   return { status: 200, body };

@@ -1,4 +1,5 @@
 import type { Meta, OperationOutcomeIssue, Resource } from 'fhir/r4';
+import { limitsOf } from '../limits';
 import { badRequest, unprocessable } from '../outcome';
 import type { FhirContext } from '../request';
 import { isError, validateResource } from '../validation';
@@ -30,7 +31,7 @@ export function prepareIncoming(
     if (Object.keys(meta).length > 0) resource.meta = meta;
     else delete resource.meta;
   }
-  const issues = validateResource(resource);
+  const issues = validateResource(resource, limitsOf(ctx.settings).validationMaxIssues);
   if (ctx.settings.validationMode === 'reject' && issues.some(isError)) throw unprocessable(issues);
   return { resource, issues };
 }

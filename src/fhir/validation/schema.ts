@@ -2,38 +2,61 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { OperationOutcomeIssue } from 'fhir/r4';
 import { buildHl7Schema } from '../definitions/schema';
 import { issue } from '../outcome';
+import { boundErrorCollection, withErrorBudget } from './error-budget';
+import { capIssues, DEFAULT_MAX_ISSUES } from './limits';
 
 /**
  * JSON-schema validation of resources against HL7's fhir.schema.json (restricted to HL7 4.0.1),
  * compiled once, lazily on first use (call `warmUpSchemaValidator` at start to pay it early).
+ * One validator, with `allErrors` and a bounded error collection (see error-budget.ts): on valid
+ * input it costs what a first-error pass costs (a 15 MB resource: ~80 ms), and on invalid input
+ * it stops after a few times `maxIssues` errors instead of recording every one.
  */
 let validator: ValidateFunction | undefined;
 
 export function warmUpSchemaValidator(): void {
   if (validator) return;
   const { schema } = buildHl7Schema();
-  const ajv = new Ajv({ allErrors: true, strict: false, discriminator: true, validateSchema: false });
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    discriminator: true,
+    validateSchema: false,
+    code: { process: boundErrorCollection },
+  });
   ajv.addSchema(schema, 'fhir');
   validator = ajv.getSchema('fhir#/definitions/ResourceList') as ValidateFunction;
 }
 
-/** Structural issues of `resource` (unknown elements, wrong types, bad primitive formats). */
-export function validateSchema(resource: unknown): OperationOutcomeIssue[] {
+/**
+ * Structural issues of `resource` (unknown elements, wrong types, bad primitive formats): at most
+ * `maxIssues`, followed by a `too-costly` notice when there were more.
+ */
+export function validateSchema(resource: unknown, maxIssues = DEFAULT_MAX_ISSUES): OperationOutcomeIssue[] {
   warmUpSchemaValidator();
   const validate = validator as ValidateFunction;
-  if (validate(resource)) return [];
+  // Errors ajv records but we drop (oneOf, if) or merge (duplicates) need room beyond maxIssues.
+  const { result: valid, exhausted } = withErrorBudget(maxIssues * 2 + 10, () => validate(resource));
+  if (valid) return [];
   const root = rootName(resource);
   const issues: OperationOutcomeIssue[] = [];
   const seen = new Set<string>();
+  let more = exhausted;
   for (const error of validate.errors ?? []) {
     const converted = toIssue(root, error);
     if (!converted) continue;
     const key = `${converted.expression?.[0]}|${converted.diagnostics}`;
     if (seen.has(key)) continue;
+    if (issues.length >= maxIssues) {
+      more = true;
+      break;
+    }
     seen.add(key);
     issues.push(converted);
   }
-  return issues;
+  // never let a failed validation read as a pass, whatever ajv reported
+  if (issues.length === 0) issues.push(issue('error', 'structure', `${root} does not match the FHIR JSON schema`, [root]));
+  return capIssues(issues, maxIssues, more);
 }
 
 function rootName(resource: unknown): string {

@@ -1,5 +1,6 @@
 import type { OperationOutcomeIssue, Resource } from 'fhir/r4';
 import { issue } from '../../outcome';
+import { capIssues, DEFAULT_MAX_ISSUES, ValidationStopped } from '../limits';
 import { profilesOfType, structureDefinition } from '../../definitions/structure-definitions';
 import { baseTreeOf, treeOf } from './element-tree';
 import { newRun } from './run';
@@ -22,17 +23,36 @@ export interface ProfileValidationOptions {
    * profile to a resource the write path has already validated (the base checks would repeat).
    */
   onlyRequested?: boolean;
+  /** Stop after this many issues and say so (VALIDATION_MAX_ISSUES); default DEFAULT_MAX_ISSUES. */
+  maxIssues?: number;
 }
 
 export function validateProfiles(resource: Resource, options: ProfileValidationOptions = {}): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
+  const maxIssues = options.maxIssues ?? DEFAULT_MAX_ISSUES;
+  try {
+    collectProfileIssues(resource, options, issues, maxIssues);
+  } catch (error) {
+    if (!(error instanceof ValidationStopped)) throw error;
+    return capIssues(issues, maxIssues, true);
+  }
+  return capIssues(issues, maxIssues);
+}
+
+function collectProfileIssues(resource: Resource, options: ProfileValidationOptions, issues: OperationOutcomeIssue[], maxIssues: number): void {
   const type = (resource as { resourceType?: unknown }).resourceType;
-  if (typeof type !== 'string') return [issue('error', 'structure', 'A resource needs a resourceType')];
+  if (typeof type !== 'string') {
+    issues.push(issue('error', 'structure', 'A resource needs a resourceType'));
+    return;
+  }
   const base = baseTreeOf(type);
-  if (!base) return [issue('error', 'structure', `Unknown resource type '${type}'`, ['resourceType'])];
+  if (!base) {
+    issues.push(issue('error', 'structure', `Unknown resource type '${type}'`, ['resourceType']));
+    return;
+  }
   const seen = new Set<string>();
   const record = resource as unknown as Record<string, unknown>;
-  if (!options.onlyRequested) validateTree(base, record, newRun(issues, seen, undefined, record, record, options.bestPractice));
+  if (!options.onlyRequested) validateTree(base, record, newRun(issues, seen, undefined, record, record, options.bestPractice, maxIssues));
 
   const claimed = Array.isArray(resource.meta?.profile) ? resource.meta.profile : [];
   const requested: Array<{ url: string; location: string }> = options.onlyRequested
@@ -40,6 +60,7 @@ export function validateProfiles(resource: Resource, options: ProfileValidationO
     : claimed.map((url, i) => ({ url, location: `${type}.meta.profile[${i}]` }));
   for (const url of options.profiles ?? []) if (options.onlyRequested || !claimed.includes(url)) requested.push({ url, location: type });
   for (const { url, location } of requested) {
+    if (issues.length >= maxIssues) throw new ValidationStopped();
     if (typeof url !== 'string') continue;
     const tree = treeOf(url);
     if (!tree) {
@@ -52,9 +73,8 @@ export function validateProfiles(resource: Resource, options: ProfileValidationO
       issues.push(issue('error', 'structure', `Profile ${url} constrains ${tree.type}, not ${type}`, [location]));
       continue;
     }
-    validateTree(tree, record, newRun(issues, seen, url, record, record, options.bestPractice));
+    validateTree(tree, record, newRun(issues, seen, url, record, record, options.bestPractice, maxIssues));
   }
-  return issues;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { OperationOutcomeIssue } from 'fhir/r4';
 import type { IssueCode } from '../../outcome';
+import { ValidationStopped } from '../limits';
 
 /**
  * The state of one validation of one resource against one or more trees: the issues found so
@@ -18,6 +19,8 @@ export interface Run {
   errorCount: number;
   /** Report best-practice invariants (dom-6...): $validate does, writes do not. */
   bestPractice: boolean;
+  /** Issues kept before the walk stops (ValidationStopped): hostile input must not cost without bound. */
+  limit: number;
 }
 
 export function newRun(
@@ -27,12 +30,14 @@ export function newRun(
   resource: unknown,
   rootResource: unknown,
   bestPractice = false,
+  limit = Infinity,
 ): Run {
-  return { issues, seen, profile, resource, rootResource, probing: false, errorCount: 0, bestPractice };
+  return { issues, seen, profile, resource, rootResource, probing: false, errorCount: 0, bestPractice, limit };
 }
 
 /**
- * Records an issue once per (severity, code, location, message). Diagnostics name the profile
+ * Records an issue once per (severity, code, location, message); throws ValidationStopped once
+ * `run.limit` issues are kept. Diagnostics name the profile
  * when the rule comes from one, so a client can tell a base-definition error from a profile's.
  */
 export function report(run: Run, severity: 'error' | 'warning' | 'information', code: IssueCode, message: string, location: string): void {
@@ -43,4 +48,5 @@ export function report(run: Run, severity: 'error' | 'warning' | 'information', 
   run.seen.add(key);
   const diagnostics = run.profile ? `${message} (profile ${run.profile})` : message;
   run.issues.push({ severity, code, diagnostics, expression: [location] });
+  if (run.issues.length >= run.limit) throw new ValidationStopped();
 }

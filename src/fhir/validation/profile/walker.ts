@@ -61,7 +61,7 @@ function validateNestedResource(resource: Record<string, unknown>, location: str
     report(run, 'error', 'structure', `Unknown resource type '${describe(resource.resourceType)}'`, location);
     return;
   }
-  const inner = newRun(run.issues, run.seen, undefined, resource, run.rootResource, run.bestPractice);
+  const inner = newRun(run.issues, run.seen, undefined, resource, run.rootResource, run.bestPractice, run.limit);
   inner.probing = run.probing;
   validateTree(tree, resource, inner, location);
   run.errorCount += inner.errorCount;
