@@ -5,6 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Type-checking is done once by `npm run typecheck`; tests only transpile, which keeps them fast.
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
-  testTimeout: 30000,
+  // generous: a busy 2-core machine can take a minute to set up a suite; a hung test still fails
+  testTimeout: 180_000,
   maxWorkers: 2,
 };

@@ -55,7 +55,7 @@ maybe('SMART launch in headless Chromium', () => {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await new Promise<void>((resolve) => (appServer ? appServer.close(() => resolve()) : resolve()));
@@ -83,7 +83,7 @@ maybe('SMART launch in headless Chromium', () => {
     const text = await result(page);
     expect(JSON.parse(text)).toEqual({ patient: alice, subjects: [`Patient/${alice}`] });
     await page.close();
-  }, 60_000);
+  }, 180_000);
 
   it('EHR launch from the launcher page', async () => {
     const page = await browser.newPage();
@@ -95,7 +95,7 @@ maybe('SMART launch in headless Chromium', () => {
     await page.getByRole('button', { name: 'Allow' }).click();
     expect(JSON.parse(await result(page))).toEqual({ patient: alice, subjects: [`Patient/${alice}`] });
     await page.close();
-  }, 60_000);
+  }, 180_000);
 
   it('an aud other than this server shows an error page in the browser', async () => {
     const page = await browser.newPage();

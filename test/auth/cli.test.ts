@@ -49,4 +49,4 @@ it('registers users and clients and prints a token usable with curl', async () =
   } finally {
     await store.close();
   }
-}, 60_000);
+}, 180_000);

@@ -21,7 +21,7 @@ const servers: AuthServer[] = [];
 // the first server of a process compiles the validators: pay for it once, outside any test's time budget
 beforeAll(async () => {
   await start();
-}, 120_000);
+}, 240_000);
 afterEach(async () => {
   clock = Date.now();
   for (const s of servers.splice(0)) await s.close();

@@ -42,7 +42,7 @@ describe('over HTTP with real clients', () => {
     expect(out.afterDelete).toBe(410);
     expect(out.unknown).toBe(404);
     expect(out.invalid).toBe(422);
-  }, 60_000);
+  }, 180_000);
 
   it.each(['Patient-example.json', 'Encounter-example.json', 'Observation-example.json', 'Appointment-example.json'])(
     'round-trips the HL7 example %s: what is read equals what was sent, apart from meta',

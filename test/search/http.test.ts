@@ -42,7 +42,7 @@ describe('telehealth searches over HTTP', () => {
       resourceType: 'Appointment', status: 'booked', start: '2024-05-01T09:00:00Z', end: '2024-05-01T09:30:00Z',
       participant: [{ actor: { reference: `Patient/${ref('pat')}` }, status: 'accepted' }, { actor: { reference: `Practitioner/${ref('doc')}` }, status: 'accepted' }],
     });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => t.close());
 
   test('Observation?patient&code&date&_sort=-date&_count=10 pages newest first', async () => {

@@ -58,7 +58,7 @@ describe('seed dataset', () => {
     beforeAll(async () => {
       out = compileLoader();
       server = await startServer();
-    }, 120_000);
+    }, 240_000);
     afterAll(async () => {
       await server?.close();
       if (out) rmSync(out, { recursive: true, force: true });
@@ -84,7 +84,7 @@ describe('seed dataset', () => {
       const second = await runLoader(out, server.base, '--patients', '5', '--seed', '7');
       expect(second).toMatch(/Created 0:/);
       expect(await Promise.all(counts.map((t) => total(t)))).toEqual(before);
-    }, 120_000);
+    }, 240_000);
   });
 
   describe('with authorization on (the built server, as `npm start` runs it)', () => {
@@ -97,7 +97,7 @@ describe('seed dataset', () => {
       out = compileLoader();
       dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-seed-auth-'));
       server = await spawnTelefhir(dataDir, { AUTH: 'on', ADMIN_CLIENT_SECRET: secret, LOG_LEVEL: 'silent' });
-    }, 120_000);
+    }, 240_000);
     afterAll(async () => {
       await server?.stop('SIGKILL');
       if (out) rmSync(out, { recursive: true, force: true });
@@ -107,7 +107,7 @@ describe('seed dataset', () => {
     it('refuses to start without credentials, and says which', async () => {
       await expect(runLoaderWith({}, out, `${server.url}/fhir`, '--patients', '1')).rejects.toThrow(/ADMIN_CLIENT_SECRET/);
       await expect(runLoaderWith({ ADMIN_CLIENT_SECRET: 'not-the-servers-secret' }, out, `${server.url}/fhir`, '--patients', '1')).rejects.toThrow(/refused the admin client/);
-    }, 60_000);
+    }, 180_000);
 
     it('loads with the admin secret and registers the demo SMART app and users once', async () => {
       const base = `${server.url}/fhir`;
@@ -140,6 +140,6 @@ describe('seed dataset', () => {
       expect(second).toMatch(/Created 0:/);
       expect(second).toMatch(/already registered/);
       expect(second).not.toContain(password as string);
-    }, 120_000);
+    }, 240_000);
   });
 });

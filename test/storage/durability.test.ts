@@ -232,5 +232,5 @@ describe('crash', () => {
     for (const pair of pairIds) expect(present.has(pair.replace(/-pair$/, ''))).toBe(true);
     expect(await docs.countDocuments({ writer: 3 })).toBeGreaterThan(0);
     await store.close();
-  }, 30000);
+  }, 180_000);
 });

@@ -28,7 +28,7 @@ beforeAll(async () => {
   });
   await runScenario(testApp.app, recorder);
   findings = audit(recorder.queries);
-}, 120_000);
+}, 240_000);
 afterAll(() => testApp.close());
 
 const failing = (list: Finding[]) => list.filter((f) => !f.verdict.ok);
