@@ -2,11 +2,17 @@ import { patientEverything } from '../../src/fhir/operations/everything';
 import { observationLastn } from '../../src/fhir/operations/lastn';
 import { validateOperation } from '../../src/fhir/operations/validate';
 import type { FhirSettings } from '../../src/fhir/request';
+import { ensureStartupSearchIndexes } from '../../src/fhir/search/api';
+import { warmUpSchemaValidator } from '../../src/fhir/validation';
+import { warmUpProfileValidator } from '../../src/fhir/validation/profile';
 import { telehealthModule } from '../../src/telehealth';
 import { makeTestApp, type TestApp } from '../helpers/app';
 import { sender } from '../helpers/send';
 
-/** The whole server as src/compose.ts wires it (generic operations + telehealth), on a fresh store. */
+/**
+ * The whole server as src/compose.ts wires it (generic operations + telehealth), on a fresh store,
+ * warmed up as at start (validators compiled, search indexes built) so timings are steady-state.
+ */
 export async function composedTestServer(settings: Partial<FhirSettings> = {}): Promise<TestApp & { send: ReturnType<typeof sender> }> {
   const telehealth = telehealthModule();
   const testApp = await makeTestApp({
@@ -16,6 +22,9 @@ export async function composedTestServer(settings: Partial<FhirSettings> = {}): 
     afterWrite: telehealth.afterWrite,
     rawRoutes: telehealth.binaryRoutes,
   });
+  warmUpSchemaValidator();
+  warmUpProfileValidator();
+  await ensureStartupSearchIndexes(testApp.store);
   return { ...testApp, send: sender(testApp.app) };
 }
 
