@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { AccessClaims } from './tokens';
 
 /**
  * Access tokens whose signature and claims were verified, so that a repeated bearer token costs
@@ -14,8 +13,14 @@ import type { AccessClaims } from './tokens';
  *   evicted first). A bound of 0 disables caching.
  * - Revocation is not decided here: the caller checks every hit against the revocation list.
  */
-export class VerifiedTokenCache {
-  private readonly entries = new Map<string, AccessClaims>();
+/** What the cache needs of verified claims: their expiry (seconds since the epoch). */
+interface ExpiringClaims {
+  exp: number;
+}
+
+// generic rather than importing the claims type, so tokens.ts → token-cache.ts stays one-way
+export class VerifiedTokenCache<Claims extends ExpiringClaims> {
+  private readonly entries = new Map<string, Claims>();
 
   constructor(readonly maxEntries: number) {}
 
@@ -28,7 +33,7 @@ export class VerifiedTokenCache {
   }
 
   /** The verified claims of `key`, only while `nowMs` is before their `exp`. */
-  get(key: string, nowMs: number): AccessClaims | undefined {
+  get(key: string, nowMs: number): Claims | undefined {
     const claims = this.entries.get(key);
     if (!claims) return undefined;
     this.entries.delete(key);
@@ -37,7 +42,7 @@ export class VerifiedTokenCache {
     return claims;
   }
 
-  set(key: string, claims: AccessClaims): void {
+  set(key: string, claims: Claims): void {
     if (this.maxEntries <= 0) return;
     this.entries.delete(key);
     // shared by every request presenting the token: nobody may change it

@@ -30,7 +30,7 @@ export class InvalidToken extends Error {}
 export class TokenService {
   /** Loaded and polled by createAuthModule; until then every check asks the store. */
   readonly revocations: RevocationList;
-  private readonly verified: VerifiedTokenCache;
+  private readonly verified: VerifiedTokenCache<AccessClaims>;
 
   constructor(
     private readonly config: AuthConfig,
@@ -38,7 +38,7 @@ export class TokenService {
     private readonly keys: KeyRing,
   ) {
     this.revocations = new RevocationList(collections, config.revocationPollMs, config.now, config.logger);
-    this.verified = new VerifiedTokenCache(config.tokenCacheSize);
+    this.verified = new VerifiedTokenCache<AccessClaims>(config.tokenCacheSize);
   }
 
   private nowSeconds(): number {

@@ -69,7 +69,15 @@ maybe('SMART launch in headless Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
   async function result(page: Page) {
-    await page.waitForFunction(() => document.getElementById('out')?.textContent !== 'waiting', undefined, { timeout: 20_000 });
+    // the element must exist: right after a click the consent page (which has no #out) may still be the document
+    await page.waitForFunction(
+      () => {
+        const text = document.getElementById('out')?.textContent;
+        return typeof text === 'string' && text !== 'waiting';
+      },
+      undefined,
+      { timeout: 90_000 },
+    );
     return (await page.textContent('#out')) ?? '';
   }
 

@@ -170,7 +170,7 @@ describe('the verified-token cache', () => {
   const claims = (jti: string, exp = 2_000_000_000): AccessClaims => ({ iss: 'i', sub: 's', aud: 'a', client_id: 'c', scope: 'system/*.rs', jti, gid: jti, iat: 0, exp });
 
   it('holds at most its bound, evicting the least recently used', () => {
-    const cache = new VerifiedTokenCache(2);
+    const cache = new VerifiedTokenCache<AccessClaims>(2);
     cache.set('a', claims('a'));
     cache.set('b', claims('b'));
     expect(cache.get('a', 0)?.jti).toBe('a'); // a is now the most recent
@@ -182,12 +182,12 @@ describe('the verified-token cache', () => {
   });
 
   it('never serves an entry at or past its exp, and a bound of 0 caches nothing', () => {
-    const cache = new VerifiedTokenCache(10);
+    const cache = new VerifiedTokenCache<AccessClaims>(10);
     cache.set('a', claims('a', 100));
     expect(cache.get('a', 99_999)?.jti).toBe('a');
     expect(cache.get('a', 100_000)).toBeUndefined();
     expect(cache.size).toBe(0);
-    const off = new VerifiedTokenCache(0);
+    const off = new VerifiedTokenCache<AccessClaims>(0);
     off.set('a', claims('a'));
     expect(off.get('a', 0)).toBeUndefined();
   });
