@@ -1,13 +1,18 @@
 import type { OperationOutcome, Patient } from 'fhir/r4';
 import { openClient, type TestClient } from '../bundles/client';
 import { validateOperation } from '../../src/fhir/operations/validate';
+import { warmUpSchemaValidator } from '../../src/fhir/validation';
+import { warmUpProfileValidator } from '../../src/fhir/validation/profile';
 import { hl7Fixture, TELEFHIR } from './helpers';
 
 /** $validate over the same path as the HTTP layer (over HTTP once the shared test app exists). */
 let client: TestClient;
 beforeAll(async () => {
   client = await openClient({ operations: [validateOperation] });
-});
+  // compiled here as the server does at start, not inside the first test's time budget
+  warmUpSchemaValidator();
+  warmUpProfileValidator();
+}, 5 * 60_000);
 afterAll(() => client.close());
 
 const errors = (body: OperationOutcome) => body.issue.filter((i) => i.severity === 'error');
