@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Access tokens whose signature and claims were verified, so that a repeated bearer token costs
@@ -25,7 +25,7 @@ export class VerifiedTokenCache<Claims extends ExpiringClaims> {
   constructor(readonly maxEntries: number) {}
 
   static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return hash('sha256', token, 'base64url');
   }
 
   get size(): number {

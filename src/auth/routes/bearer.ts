@@ -2,14 +2,23 @@ import { FhirError, issue } from '../../fhir/outcome';
 import type { AccessContext } from '../../fhir/access/context';
 import type { AuthDeps } from '../deps';
 import { OAuthError } from '../errors';
-import { accessContextOf, InvalidToken } from '../tokens';
+import { accessContextOf, InvalidToken, type AccessClaims } from '../tokens';
+
+/** The access of claims served by the verified-token cache (frozen, shared), computed once; dies with the entry. */
+const contexts = new WeakMap<AccessClaims, AccessContext>();
 
 /** The access a Bearer header grants; throws InvalidToken when there is none. */
 export async function bearerClaims(header: string | undefined, deps: AuthDeps): Promise<AccessContext> {
   const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header ?? '');
   if (!match) throw new InvalidToken(header ? 'The Authorization header is not a Bearer token' : 'An access token is required');
   const claims = await deps.tokens.verifyAccessToken(match[1] as string);
-  return accessContextOf(claims, deps.config.baseUrl);
+  let access = contexts.get(claims);
+  if (!access) {
+    access = accessContextOf(claims, deps.config.baseUrl);
+    Object.freeze(access.grants);
+    contexts.set(claims, Object.freeze(access));
+  }
+  return access;
 }
 
 /** For the FHIR API: 401 OperationOutcome with a Bearer challenge (RFC 6750 §3). */
