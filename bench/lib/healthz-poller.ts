@@ -18,20 +18,41 @@ export interface HealthzPoller {
   stop(): Promise<number[]>;
 }
 
-/** Starts polling `${origin}/healthz` every ~`pauseMs` ms (plus the poll's own latency). */
-export function startHealthzPoller(origin: string, pauseMs = 10): HealthzPoller {
+/**
+ * Starts polling `${origin}/healthz` every ~`pauseMs` ms (plus the poll's own latency); resolves once
+ * the first poll has been answered, because starting a worker thread takes a while on a busy machine.
+ */
+export async function startHealthzPoller(origin: string, pauseMs = 10): Promise<HealthzPoller> {
   const data: PollerData = { role: 'healthz-poller', url: `${origin}/healthz`, pauseMs };
   const worker = new Worker(__filename, { workerData: data });
-  const done = new Promise<number[]>((resolve, reject) => {
-    worker.once('message', (latencies: number[]) => resolve(latencies));
-    worker.once('error', reject);
+  const messages: unknown[] = [];
+  const waiters: Array<(message: unknown) => void> = [];
+  let failure: Error | undefined;
+  worker.on('message', (message: unknown) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(message);
+    else messages.push(message);
   });
+  worker.once('error', (error) => {
+    failure = error;
+    for (const waiter of waiters.splice(0)) waiter(undefined);
+  });
+  const next = () =>
+    new Promise<unknown>((resolve) => {
+      if (failure) resolve(undefined);
+      else if (messages.length > 0) resolve(messages.shift());
+      else waiters.push(resolve);
+    });
+  if ((await next()) !== 'ready')
+    throw new Error(`the /healthz poller did not start: ${failure?.message ?? 'no answer'}`);
   return {
     stop: async () => {
       worker.postMessage('stop');
-      const latencies = await done;
+      const answer = await next();
       await worker.terminate();
-      return latencies;
+      if (!Array.isArray(answer))
+        throw new Error(`the /healthz poller failed: ${failure?.message ?? 'no answer'}`);
+      return answer as number[];
     },
   };
 }
@@ -40,6 +61,8 @@ function runPoller(data: PollerData, port: NonNullable<typeof parentPort>): void
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const latencies: number[] = [];
   let stopped = false;
+  // the first poll opens the connection and only tells the bench that polling has started
+  let ready = false;
   let inFlightSince: number | undefined;
   let timer: NodeJS.Timeout | undefined;
 
@@ -54,7 +77,9 @@ function runPoller(data: PollerData, port: NonNullable<typeof parentPort>): void
     const req = http.get(data.url, { agent }, (res) => {
       res.resume();
       res.once('end', () => {
-        latencies.push(performance.now() - started);
+        if (ready) latencies.push(performance.now() - started);
+        else port.postMessage('ready');
+        ready = true;
         next();
       });
     });
@@ -65,7 +90,7 @@ function runPoller(data: PollerData, port: NonNullable<typeof parentPort>): void
   port.on('message', () => {
     stopped = true;
     clearTimeout(timer);
-    if (inFlightSince !== undefined) latencies.push(performance.now() - inFlightSince);
+    if (ready && inFlightSince !== undefined) latencies.push(performance.now() - inFlightSince);
     agent.destroy();
     port.postMessage(latencies);
   });

@@ -31,8 +31,8 @@ export interface HostileCase {
   expected: string;
   /** Seeds the (fresh) server when the case needs data, then builds the request. */
   prepare(origin: string, options: CaseOptions): Promise<HostileRequest>;
-  /** A remark on the answer beyond its status (called after timing stops). */
-  inspect?(body: Buffer): string;
+  /** A remark on a 2xx answer beyond its status (called after timing stops); `failure` fails the Targets column. */
+  inspect?(body: Buffer): { note: string; failure?: string };
 }
 
 const MB = 1024 * 1024;
@@ -75,7 +75,7 @@ function badConditionalTransaction(): string {
 }
 
 /** Search-set entries counted by mode, and whether an OperationOutcome entry says the result is partial. */
-function describeSearchset(body: Buffer): string {
+function describeSearchset(body: Buffer): { note: string; failure?: string } {
   const bundle = JSON.parse(body.toString('utf8')) as {
     entry?: Array<{ resource?: { resourceType?: string }; search?: { mode?: string } }>;
   };
@@ -87,7 +87,9 @@ function describeSearchset(body: Buffer): string {
     if (mode === 'outcome' && e.resource?.resourceType === 'OperationOutcome') outcome = true;
   }
   const counts = [...modes].map(([mode, n]) => `${n} ${mode}`).join(', ');
-  return `${counts || 'no entries'}; truncation reported: ${outcome ? 'yes' : 'NO'}`;
+  const note = `${counts || 'no entries'}; truncation reported: ${outcome ? 'yes' : 'NO'}`;
+  const capped = (modes.get('include') ?? 0) >= 1000;
+  return capped && !outcome ? { note, failure: 'truncation not reported' } : { note };
 }
 
 export const HOSTILE_CASES: HostileCase[] = [

@@ -36,6 +36,10 @@ function verdict(result: CaseResult): string {
   if (Math.max(...stalls) > STALL_TARGET_MS) failures.push('stall');
   const growth = rounds.map((r) => r.rssPeakGrowthMb ?? 0);
   if (Math.max(...growth) > RSS_TARGET_MB) failures.push('RSS');
+  // hostile input deserves a clear 4xx: a 5xx, a reset connection or no answer at all is a failure too
+  const badStatuses = new Set(rounds.map((r) => r.status).filter((s) => !/^[1-4]\d\d$/.test(s)));
+  failures.push(...badStatuses);
+  failures.push(...new Set(rounds.map((r) => r.failure).filter((f): f is string => f !== undefined)));
   return failures.length === 0 ? '✅' : `❌ ${failures.join(', ')}`;
 }
 

@@ -26,6 +26,8 @@ export interface RoundResult {
   rssPeakGrowthMb?: number;
   rssRetainedMb?: number;
   note: string;
+  /** What the answer got wrong beyond its status (from the case's inspect). */
+  failure?: string;
 }
 
 export interface CaseResult {
@@ -98,23 +100,24 @@ async function round(
   timeoutMs: number,
 ): Promise<RoundResult> {
   await server.reset();
-  const poller = startHealthzPoller(server.url);
+  const poller = await startHealthzPoller(server.url);
   await sleep(50); // a few undisturbed polls first
   const answer = await send(server.url, request, timeoutMs);
   await sleep(100); // work left after the answer (GC, cleanup) still counts
   const latencies = await poller.stop();
   const reading = await server.read();
   let note = describeAnswer(answer.body);
+  let failure: string | undefined;
   if (hostile.inspect && answer.body && answer.status.startsWith('2')) {
     try {
-      note = hostile.inspect(answer.body);
+      ({ note, failure } = hostile.inspect(answer.body));
     } catch (error) {
       note = `unreadable answer: ${(error as Error).message.slice(0, 60)}`;
     }
   }
-  if (!server.alive())
-    note = `server exited (${server.server.child.exitCode ?? server.server.child.signalCode}); ${note}`;
-  else if (!reading) note = `server still busy after the client gave up; ${note}`;
+  const exit = server.server.child.exitCode ?? server.server.child.signalCode;
+  if (!server.alive()) note = [`server exited (${exit})`, note].filter(Boolean).join('; ');
+  else if (!reading) note = ['server still busy after the client gave up', note].filter(Boolean).join('; ');
   return {
     status: answer.status,
     wallMs: answer.wallMs,
@@ -129,6 +132,7 @@ async function round(
     healthzP99Ms: percentile(latencies, 99),
     polls: latencies.length,
     note,
+    ...(failure ? { failure } : {}),
   };
 }
 
