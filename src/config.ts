@@ -41,6 +41,16 @@ export interface Config {
    * to this size (64 MB), so the client reads the answer; past it the connection is closed.
    */
   maxBodyDrainBytes: number;
+  /** MAX_JSON_DEPTH: deepest nesting of JSON objects/arrays in a request body (128); deeper → 400. */
+  maxJsonDepth: number;
+  /**
+   * MAX_STRING_LENGTH: longest string value in a request body, in characters (1048576, FHIR's own
+   * cap for string and markdown); longer → 400 too-long. base64Binary elements (`data`, ...) are
+   * bounded by MAX_BODY_BYTES only.
+   */
+  maxStringLength: number;
+  /** MAX_BODY_ELEMENTS: most JSON values in one request body (1000000); more → 413 too-costly. */
+  maxBodyElements: number;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +154,9 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     binaryMaxBytes: bytes('BINARY_MAX_BYTES', 100 * 1024 ** 2),
     // hostile input (see the Config comments)
     maxBodyDrainBytes: bytes('MAX_BODY_DRAIN_BYTES', 64 * 1024 ** 2),
+    maxJsonDepth: integer('MAX_JSON_DEPTH', 128, 8, 10000),
+    maxStringLength: integer('MAX_STRING_LENGTH', 1024 * 1024, 1024, 1024 ** 3),
+    maxBodyElements: integer('MAX_BODY_ELEMENTS', 1_000_000, 1000, 100_000_000),
   };
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   if (problems.length > 0) throw new ConfigError(problems);

@@ -17,6 +17,9 @@ describe('configuration', () => {
       auth: true,
       binaryMaxBytes: 100 * 1024 * 1024,
       maxBodyDrainBytes: 64 * 1024 * 1024,
+      maxJsonDepth: 128,
+      maxStringLength: 1024 * 1024,
+      maxBodyElements: 1_000_000,
     });
     expect(c.mongodbUri).toBeUndefined();
   });
