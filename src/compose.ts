@@ -46,6 +46,7 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
       validationMaxIssues: config.validationMaxIssues,
       bundleMaxOutputResources: config.bundleMaxOutputResources,
       searchMaxIncluded: config.searchMaxIncluded,
+      bodyLimits: { maxDepth: config.maxJsonDepth, maxStringLength: config.maxStringLength, maxElements: config.maxBodyElements },
     };
     const auth = config.auth ? await createAuthModule({ store, baseUrl: config.baseUrl, logger, adminClientSecret: env.ADMIN_CLIENT_SECRET }) : undefined;
     // BINARY_MAX_BYTES accepts sizes like `100mb` (parsed by config); the telehealth parser wants plain bytes

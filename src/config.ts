@@ -52,6 +52,16 @@ export interface Config {
   bundleMaxOutputResources: number;
   /** SEARCH_MAX_INCLUDED: resources _include/_revinclude add to one search page (1000). */
   searchMaxIncluded: number;
+  /** MAX_JSON_DEPTH: deepest nesting of JSON objects/arrays in a request body (128); deeper → 400. */
+  maxJsonDepth: number;
+  /**
+   * MAX_STRING_LENGTH: longest string value in a request body, in characters (1048576, FHIR's own
+   * cap for string and markdown); longer → 400 too-long. base64Binary elements (`data`, ...) are
+   * bounded by MAX_BODY_BYTES only.
+   */
+  maxStringLength: number;
+  /** MAX_BODY_ELEMENTS: most JSON values in one request body (1000000); more → 413 too-costly. */
+  maxBodyElements: number;
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -164,6 +174,9 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     validationMaxIssues: integer('VALIDATION_MAX_ISSUES', 100, 1, 100000),
     bundleMaxOutputResources: integer('BUNDLE_MAX_OUTPUT_RESOURCES', 10000, 1, 10000000),
     searchMaxIncluded: integer('SEARCH_MAX_INCLUDED', 1000, 0, 1000000),
+    maxJsonDepth: integer('MAX_JSON_DEPTH', 128, 8, 10000),
+    maxStringLength: integer('MAX_STRING_LENGTH', 1024 * 1024, 1024, 1024 ** 3),
+    maxBodyElements: integer('MAX_BODY_ELEMENTS', 1_000_000, 1000, 100_000_000),
   };
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,6 +1,7 @@
 import type { CapabilityStatementRestSecurity, Resource } from 'fhir/r4';
 import type { DocumentStore, TxSession } from '../storage/port';
 import type { AccessContext } from './access/context';
+import type { BodyLimits } from './limits/body-limits';
 
 /**
  * The transport-free shape of a FHIR call. The HTTP layer builds it from Express; batch and
@@ -56,6 +57,8 @@ export interface FhirSettings {
   searchMaxIncluded?: number;
   /** The SMART security block advertised in the CapabilityStatement; undefined when AUTH=off. */
   security?: CapabilityStatementRestSecurity;
+  /** Hostile input: nesting, string and element bounds of every request body (DEFAULT_BODY_LIMITS when absent). */
+  bodyLimits?: BodyLimits;
 }
 
 /** An operation handler such as `$validate`, `$everything`, `$start-visit`. */

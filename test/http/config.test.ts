@@ -22,6 +22,9 @@ describe('configuration', () => {
       validationMaxIssues: 100,
       bundleMaxOutputResources: 10000,
       searchMaxIncluded: 1000,
+      maxJsonDepth: 128,
+      maxStringLength: 1024 * 1024,
+      maxBodyElements: 1_000_000,
     });
     expect(c.mongodbUri).toBeUndefined();
   });

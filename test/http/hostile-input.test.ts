@@ -151,3 +151,81 @@ describe('PUT with If-None-Match', () => {
     expect(garbage.status).toBe(400);
   });
 });
+
+/** `levels` nested objects under Patient.extension[0]: `{"extension":[{"extension":[...]}]}`. */
+function deepPatient(levels: number): string {
+  return `{"resourceType":"Patient","extension":${'[{"url":"x","extension":'.repeat(levels)}[]${'}]'.repeat(levels)}}`;
+}
+
+describe('JSON nesting (MAX_JSON_DEPTH)', () => {
+  it('2 000+ levels → 400 too-costly naming the limit (default settings), not a 500', async () => {
+    const res = await fetch(`${base}/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: deepPatient(2100) });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { resourceType: string; issue: Array<{ code: string; diagnostics: string }> };
+    expect(body.resourceType).toBe('OperationOutcome');
+    expect(body.issue[0]?.code).toBe('too-costly');
+    expect(body.issue[0]?.diagnostics).toContain('MAX_JSON_DEPTH');
+    expect(body.issue[0]?.diagnostics).toContain('128');
+  });
+
+  it('a bare nested array 100 000 levels deep → 400, not a stack overflow', async () => {
+    const res = await fetch(`${base}/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: `${'['.repeat(20000)}${']'.repeat(20000)}` });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { issue: Array<{ diagnostics: string }> }).issue[0]?.diagnostics).toContain('MAX_JSON_DEPTH');
+  });
+});
+
+describe('cost limits of a request body', () => {
+  let limited: TestApp;
+  let send: ReturnType<typeof sender>;
+  beforeAll(async () => {
+    limited = await makeTestApp({ settings: { bodyLimits: { maxDepth: 32, maxStringLength: 4096, maxElements: 5000 } } });
+    send = sender(limited.app);
+  });
+  afterAll(() => limited.close());
+
+  it('a string over MAX_STRING_LENGTH → 400 too-long, located, without quoting it', async () => {
+    const res = await send('POST', 'Patient', { resourceType: 'Patient', name: [{ family: 'Q'.repeat(5000) }] });
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].code).toBe('too-long');
+    expect(res.body.issue[0].diagnostics).toContain('MAX_STRING_LENGTH');
+    expect(res.body.issue[0].expression).toEqual(['Patient.name[0].family']);
+    expect(JSON.stringify(res.body)).not.toContain('QQQQ');
+  });
+
+  it('base64 data (Binary.data, Attachment.data) is bounded by the body size only', async () => {
+    const data = Buffer.alloc(6000, 7).toString('base64');
+    const binary = await send('POST', 'Binary', { resourceType: 'Binary', contentType: 'application/octet-stream', data });
+    expect(binary.status).toBe(201);
+    const media = await send('POST', 'Media', { resourceType: 'Media', status: 'completed', content: { contentType: 'image/png', data } });
+    expect(media.status).toBe(201);
+  });
+
+  it('more than MAX_BODY_ELEMENTS values → 413 too-costly', async () => {
+    const res = await send('POST', 'Patient', { resourceType: 'Patient', identifier: Array.from({ length: 3000 }, (_, i) => ({ value: String(i) })) });
+    expect(res.status).toBe(413);
+    expect(res.body.issue[0].code).toBe('too-costly');
+    expect(res.body.issue[0].diagnostics).toContain('MAX_BODY_ELEMENTS');
+  });
+
+  it('a Bundle is checked as one body: a long string in an entry fails the whole request', async () => {
+    const bundle = { resourceType: 'Bundle', type: 'batch', entry: [{ resource: { resourceType: 'Patient', name: [{ given: ['x'.repeat(5000)] }] }, request: { method: 'POST', url: 'Patient' } }] };
+    const res = await send('POST', '', bundle);
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].code).toBe('too-long');
+    expect(res.body.issue[0].expression).toEqual(['Bundle.entry[0].resource.name[0].given[0]']);
+  });
+
+  it('a JSON Patch decoded from a Bundle Binary is checked too', async () => {
+    const created = await send('POST', 'Patient', { resourceType: 'Patient', active: true });
+    expect(created.status).toBe(201);
+    let value: unknown = 'leaf';
+    for (let i = 0; i < 60; i++) value = [value];
+    const patch = Buffer.from(JSON.stringify([{ op: 'add', path: '/extension', value }])).toString('base64');
+    const bundle = { resourceType: 'Bundle', type: 'batch', entry: [{ resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: patch }, request: { method: 'PATCH', url: `Patient/${created.body.id}` } }] };
+    const res = await send('POST', '', bundle);
+    expect(res.status).toBe(200);
+    expect(res.body.entry[0].response.status).toMatch(/^400/);
+    expect(res.body.entry[0].response.outcome.issue[0].diagnostics).toContain('MAX_JSON_DEPTH');
+  });
+});

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { IndexSpec, StoredDocument, StoreLogger, TxSession } from '../port';
 import { dbDir, journalFile, lockFile, snapshotFile } from './files';
 import { Journal, syncDirectory, type JournalCounters } from './journal';
-import { encodeLine } from './lines';
+import { encodeLineBytes } from './lines';
 import { acquireLock } from './lock';
 import { Mutex } from './mutex';
 import type { Overlay } from './query';
@@ -178,7 +178,7 @@ export class Engine {
   /** Appends one record (synchronously queued) and resolves when it is durable. */
   private commitOps(ops: string[]): Promise<void> {
     if (ops.length === 0) return Promise.resolve();
-    const durable = this.journal.append(encodeLine(recordJson(ops)));
+    const durable = this.journal.append(encodeLineBytes(recordJson(ops)));
     if (!this.compacting && this.journal.appendedBytes > this.compactAfterBytes) {
       this.compact().catch((error: Error) => this.logger.error(`embedded store: compaction failed (the journal keeps the data): ${error.message}`));
     }

@@ -36,7 +36,7 @@ export async function syncDirectory(dir: string): Promise<void> {
  * that may not be durable must never be acknowledged, and neither may any write after it.
  */
 export class Journal {
-  private pending: string[] = [];
+  private pending: Buffer[] = [];
   private waiters: Waiter[] = [];
   private flushing: Promise<void> | undefined;
   private failure: Error | undefined;
@@ -54,9 +54,9 @@ export class Journal {
     private readonly counters: JournalCounters = { records: 0, flushes: 0 },
   ) {}
 
-  append(line: string): Promise<void> {
+  append(line: string | Buffer): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    this.pending.push(line);
+    this.pending.push(typeof line === 'string' ? Buffer.from(line, 'utf8') : line);
     this.appendedBytes += line.length;
     this.counters.records++;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -83,7 +83,7 @@ export class Journal {
         this.pending = [];
         this.waiters = [];
         try {
-          await this.writeAll(Buffer.from(lines.join(''), 'utf8'));
+          await this.writeAll(lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines));
           await datasyncAsync(this.fd);
           this.counters.flushes++;
         } catch (error) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { IndexSpec, StoredDocument } from '../port';
 import { syncDirectory } from './journal';
-import { encodeLine } from './lines';
+import { encodeLineBytes } from './lines';
 import { indexOp, putOp, recordJson } from './records';
 
 const openAsync = promisify(open);
@@ -30,13 +30,18 @@ export async function writeSnapshot(file: string, images: CollectionImage[]): Pr
   const temp = `${file}.tmp`;
   const fd = await openAsync(temp, 'w');
   try {
-    let buffer = '';
+    let lines: Buffer[] = [];
+    let buffered = 0;
+    const flush = async () => {
+      await writeFully(fd, lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines, buffered));
+      lines = [];
+      buffered = 0;
+    };
     const emit = async (json: string) => {
-      buffer += encodeLine(json);
-      if (buffer.length >= FLUSH_AT) {
-        await writeFully(fd, Buffer.from(buffer, 'utf8'));
-        buffer = '';
-      }
+      const line = encodeLineBytes(json);
+      lines.push(line);
+      buffered += line.length;
+      if (buffered >= FLUSH_AT) await flush();
     };
     await emit('{"snapshot":1}');
     for (const image of images) {
@@ -47,7 +52,7 @@ export async function writeSnapshot(file: string, images: CollectionImage[]): Pr
       }
     }
     await emit('{"end":true}');
-    if (buffer) await writeFully(fd, Buffer.from(buffer, 'utf8'));
+    if (buffered > 0) await flush();
     await datasyncAsync(fd);
   } finally {
     await closeAsync(fd);
