@@ -3,11 +3,13 @@ import type { Bundle, BundleEntry, OperationOutcome, OperationOutcomeIssue } fro
 import { TransactionConflictError } from '../../storage/port';
 import { conflict, FhirError } from '../outcome';
 import { isResourceType } from '../definitions/resource-types';
+import { limitsOf } from '../limits';
 import { ensureSearchIndexes } from '../search/api';
 import { fhirErrorOfStore } from '../store-errors';
 import type { FhirContext, FhirRequest, FhirResponse } from '../request';
 import { assertNoOverlap, assignPlaceholders, mapUpdateFullUrls, resolveConditionalTargets } from './conditional';
 import { transactionOrder } from './order';
+import { OutputBudget, yieldToEventLoop } from './output-budget';
 import { parseBundle, type ParsedBundle, type PlannedEntry } from './parse';
 import { prepareEntry } from './prepare';
 import type { ReferenceMap } from './references';
@@ -34,12 +36,23 @@ async function runBatch(parsed: ParsedBundle, ctx: FhirContext, run: EntryRunner
   const entries: BundleEntry[] = new Array<BundleEntry>(parsed.entries.length + parsed.rejected.length);
   for (const rejected of parsed.rejected) entries[rejected.index] = errorEntry(rejected.error);
   const cache = new Map<string, string>();
+  const budget = new OutputBudget(limitsOf(ctx.settings).bundleMaxOutputResources);
   // Batch entries are independent (no placeholder rewriting, per the spec); they run one after
-  // another so that a client reading its own writes in a later entry sees them.
+  // another so that a client reading its own writes in a later entry sees them. Once the output
+  // limit is reached, the remaining entries are not run: each says so (an explicit partial
+  // result), and the client can send them again.
   for (const entry of parsed.entries) {
+    await yieldToEventLoop();
+    if (budget.exhausted) {
+      entries[entry.index] = errorEntry(budget.batchError());
+      continue;
+    }
     try {
       await prepareEntry(entry, new Map(), ctx, cache, false);
-      entries[entry.index] = successEntry(await run(entry.request, ctx), ctx.settings.baseUrl);
+      const res = await run(entry.request, ctx);
+      // a read over the limit is dropped; a write has happened, so its response is kept
+      const isRead = entry.request.method === 'GET' || entry.request.method === 'HEAD';
+      entries[entry.index] = !budget.spend(res) && isRead ? errorEntry(budget.batchError()) : successEntry(res, ctx.settings.baseUrl);
     } catch (error) {
       const failure = error instanceof FhirError ? error : fhirErrorOfStore(error);
       entries[entry.index] = failure ? errorEntry(failure) : internalErrorEntry();
@@ -98,11 +111,14 @@ async function executeTransaction(planned: PlannedEntry[], tx: FhirContext, run:
     mapUpdateFullUrls(planned, map);
     assertNoOverlap(planned);
     const cache = new Map<string, string>();
+    const budget = new OutputBudget(limitsOf(tx.settings).bundleMaxOutputResources);
     for (const entry of transactionOrder(planned)) {
+      await yieldToEventLoop();
       current = entry;
       await prepareEntry(entry, map, tx, cache, true);
       const res = await run(entry.request, tx);
       if (res.status >= 400) throw new FhirError(res.status, outcomeIssues(res));
+      if (!budget.spend(res)) throw budget.transactionError();
       if (entry.create) noteCreatedId(entry, res, map);
       results[entry.index] = successEntry(res, tx.settings.baseUrl);
     }
