@@ -12,7 +12,6 @@ import type { IncludeSpec } from './result-params';
  * caller's search restriction, and types the caller may not search are skipped, so includes
  * never widen what a token can see. `:iterate` specs are re-applied to what was just included.
  */
-export const MAX_INCLUDED = 1000;
 const MAX_ROUNDS = 4;
 const LITERAL = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
 
@@ -73,9 +72,19 @@ async function reverseRound(ctx: FhirContext, to: Doc[], specs: IncludeSpec[], b
   return found;
 }
 
-/** The resources to add with search mode `include`, excluding the matches themselves. */
-export async function resolveIncludes(ctx: FhirContext, matches: Doc[], include: IncludeSpec[], revinclude: IncludeSpec[]): Promise<Doc[]> {
-  if (include.length === 0 && revinclude.length === 0) return [];
+/**
+ * The resources to add with search mode `include`, excluding the matches themselves: at most
+ * `max` (SEARCH_max); `truncated` says some were left out, which the caller reports.
+ */
+export async function resolveIncludes(
+  ctx: FhirContext,
+  matches: Doc[],
+  include: IncludeSpec[],
+  revinclude: IncludeSpec[],
+  max: number,
+): Promise<{ docs: Doc[]; truncated: boolean }> {
+  if (include.length === 0 && revinclude.length === 0) return { docs: [], truncated: false };
+  let truncated = false;
   const seen = new Set(matches.map(keyOf));
   const result: Doc[] = [];
   let frontier = matches;
@@ -83,17 +92,25 @@ export async function resolveIncludes(ctx: FhirContext, matches: Doc[], include:
     const inc = round === 0 ? include : include.filter((s) => s.iterate);
     const rev = round === 0 ? revinclude : revinclude.filter((s) => s.iterate);
     if (inc.length === 0 && rev.length === 0) break;
-    const budget = MAX_INCLUDED - result.length;
+    // one more than the room left, to know whether anything was left out
+    const budget = max - result.length + 1;
     const batch = [...(await forwardRound(ctx, frontier, inc, budget)), ...(await reverseRound(ctx, frontier, rev, budget))];
+    // let other clients run between rounds: each round can be a thousand documents
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const fresh: Doc[] = [];
     for (const doc of batch) {
       const key = keyOf(doc);
-      if (seen.has(key) || result.length >= MAX_INCLUDED) continue;
+      if (seen.has(key)) continue;
+      if (result.length >= max) {
+        truncated = true;
+        break;
+      }
       seen.add(key);
       result.push(doc);
       fresh.push(doc);
     }
     frontier = fresh;
+    if (truncated) break;
   }
-  return result;
+  return { docs: result, truncated };
 }

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Filter } from '../../storage/port';
 import { assertTypeAccess, hasTypeAccess, searchRestriction } from '../access/enforce';
 import { isResourceType, resourceTypeNames } from '../definitions/resource-types';
-import { badRequest, notFound, outcome } from '../outcome';
+import { limitsOf } from '../limits';
+import { badRequest, issue, notFound, outcome } from '../outcome';
 import type { FhirContext } from '../request';
 import type { ResourceDocument } from '../resource-document';
 import type { SearchInput } from './input';
@@ -122,13 +123,25 @@ export async function runSearch(input: SearchInput, ctx: FhirContext): Promise<B
     if (hasPrevious && first) links.push(link(ctx, input, 'previous', [...pairs, ['_page', encodeCursor({ backward: true, values: sortValues(first as never, fields) })]]));
     const { baseUrl } = ctx.settings;
     for (const doc of page.docs) entries.push(entry(baseUrl, shape(doc.resource as Resource, result), 'match'));
-    const included = await resolveIncludes(ctx, page.docs as ResourceDocument[], result.include, result.revinclude);
-    for (const doc of included) if (doc.resource) entries.push(entry(baseUrl, shape(doc.resource, result), 'include'));
+    const max = limitsOf(ctx.settings).searchMaxIncluded;
+    const included = await resolveIncludes(ctx, page.docs as ResourceDocument[], result.include, result.revinclude, max);
+    for (const doc of included.docs) if (doc.resource) entries.push(entry(baseUrl, shape(doc.resource, result), 'include'));
+    if (included.truncated) p.issues.push(includesTruncated(max, result.count));
   }
   if (p.issues.length > 0) entries.push({ resource: outcome(p.issues) as FhirResource, search: { mode: 'outcome' } });
   bundle.link = links;
   if (entries.length > 0) bundle.entry = entries;
   return bundle;
+}
+
+/** Said in the outcome entry: the page is complete, its includes are not (never silent). */
+function includesTruncated(max: number, count: number): OperationOutcomeIssue {
+  return issue(
+    'warning',
+    'too-costly',
+    `_include/_revinclude stopped at ${max} included resources (SEARCH_MAX_INCLUDED): some resources referenced by this page are missing. ` +
+      `Ask for smaller pages (a _count below ${count}) to get them all.`,
+  );
 }
 
 function entry(baseUrl: string, resource: Resource, mode: 'match' | 'include'): BundleEntry {
