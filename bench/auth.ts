@@ -20,19 +20,11 @@ import { createAuthModule } from '../src/auth';
 import { openLocalAdmin } from '../src/auth/local-admin';
 import { openEmbeddedStore } from '../src/storage/embedded/store';
 import { load, type LoadResult } from './lib/load';
+import { numberOption } from './lib/options';
 import { benchPatient } from './lib/payloads';
 import { repoRoot, spawnTelefhir, type RunningServer } from './lib/server';
 
-function option(name: string, fallback: number, max: number): number {
-  const args = process.argv.slice(2);
-  const eq = args.find((a) => a.startsWith(`--${name}=`));
-  const i = args.indexOf(`--${name}`);
-  const raw = eq ? eq.split('=')[1] : i >= 0 ? args[i + 1] : undefined;
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || value > max) throw new Error(`--${name} must be a number in (0, ${max}]`);
-  return value;
-}
+const option = numberOption;
 
 /** A throwaway secret for the bootstrap admin client of the benchmark's own temporary stores. */
 const ADMIN_SECRET = `bench-${Math.random().toString(36).slice(2)}-secret`;

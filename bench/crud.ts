@@ -11,20 +11,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { load, type LoadRequest, type LoadResult } from './lib/load';
+import { numberOption } from './lib/options';
 import { benchObservation, benchPatient } from './lib/payloads';
 import { repoRoot, spawnServer, spawnTelefhir, type RunningServer } from './lib/server';
 import { markdownTable } from './lib/table';
 
-function option(name: string, fallback: number, max: number): number {
-  const args = process.argv.slice(2);
-  const eq = args.find((a) => a.startsWith(`--${name}=`));
-  const i = args.indexOf(`--${name}`);
-  const raw = eq ? eq.split('=')[1] : i >= 0 ? args[i + 1] : undefined;
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || value > max) throw new Error(`--${name} must be a number in (0, ${max}]`);
-  return value;
-}
+const option = numberOption;
 
 const FHIR_JSON = { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json' };
 
