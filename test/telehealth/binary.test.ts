@@ -42,7 +42,7 @@ describe('store-and-forward Binary over HTTP', () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-binary-'));
     blobs = new FileBlobStore();
     store = withBlobs(await openEmbeddedStore({ dataDir }), blobs);
-    const module = telehealthModule({ binaryMaxBytes: 60 * MB, binaryInlineMaxBytes: 1024 });
+    const module = telehealthModule({ binaryMaxBytes: 120 * MB, binaryInlineMaxBytes: 1024 });
     const express = createApp({
       store,
       settings: settings(),
@@ -124,8 +124,11 @@ describe('store-and-forward Binary over HTTP', () => {
     expect(declared.body.resourceType ?? JSON.parse(declared.text).resourceType).toBe('OperationOutcome');
   });
 
-  it('round-trips 50 MB byte-identical, streamed: the process RSS grows by less than 30 MB', async () => {
-    const total = 50 * MB;
+  // A buffering server would grow by at least the payload (and usually twice it); a streaming one by
+  // its pipe buffers plus whatever the collector has not yet returned, which under a busy jest worker
+  // has reached ~33 MB. The bound is therefore a fraction of a payload large enough to tell the two apart.
+  it('round-trips 96 MB byte-identical, streamed: the process RSS grows by well under the payload', async () => {
+    const total = 96 * MB;
     const sent = createHash('sha256');
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
@@ -162,6 +165,6 @@ describe('store-and-forward Binary over HTTP', () => {
     } finally {
       clearInterval(sampler);
     }
-    expect(peak - rssBefore).toBeLessThan(30 * MB);
+    expect(peak - rssBefore).toBeLessThan(total * 0.6);
   }, 180_000);
 });
