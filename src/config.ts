@@ -62,6 +62,8 @@ export interface Config {
   maxStringLength: number;
   /** MAX_BODY_ELEMENTS: most JSON values in one request body (1000000); more → 413 too-costly. */
   maxBodyElements: number;
+  /** WORKERS: server processes on this machine (1); more than one needs MONGODB_URI (src/cluster.ts). */
+  workers: number;
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -151,6 +153,10 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
   const defaultPageSize = integer('DEFAULT_PAGE_SIZE', 20, 1, 100000);
   const maxPageSize = integer('MAX_PAGE_SIZE', 1000, 1, 100000);
   if (defaultPageSize > maxPageSize) problems.push(`DEFAULT_PAGE_SIZE (${defaultPageSize}) must not exceed MAX_PAGE_SIZE (${maxPageSize})`);
+  const workers = integer('WORKERS', 1, 1, 256);
+  if (workers > 1 && mongodbUri === undefined) {
+    problems.push(`WORKERS=${workers} needs MONGODB_URI: the embedded store is the files of one process (DATA_DIR); run WORKERS=1 or use MongoDB`);
+  }
   const authRaw = oneOf('AUTH', ['on', 'off', 'true', 'false', '1', '0'], 'on');
 
   const config: Config = {
@@ -177,6 +183,7 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     maxJsonDepth: integer('MAX_JSON_DEPTH', 128, 8, 10000),
     maxStringLength: integer('MAX_STRING_LENGTH', 1024 * 1024, 1024, 1024 ** 3),
     maxBodyElements: integer('MAX_BODY_ELEMENTS', 1_000_000, 1000, 100_000_000),
+    workers,
   };
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   if (problems.length > 0) throw new ConfigError(problems);

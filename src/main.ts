@@ -1,4 +1,6 @@
+import cluster from 'node:cluster';
 import http from 'node:http';
+import { isClusterPrimary, runPrimary } from './cluster';
 import { composeServer } from './compose';
 import { ConfigError, loadConfig, type Config } from './config';
 import { requestListener } from './http/app';
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel, { buffered: true });
   if (!config.auth) warnAuthOff(logger);
+  if (isClusterPrimary(config)) return runPrimary(config, logger);
   const { app, store } = await composeServer(config, logger);
   const server = http.createServer(requestListener(app));
   server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
@@ -61,7 +64,8 @@ async function main(): Promise<void> {
     );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  // a terminal's Ctrl-C reaches every process of the group: workers drain on the primary's SIGTERM only
+  if (!cluster.isWorker) process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 /** Stops accepting, lets in-flight requests finish (closing connections as they fall idle), closes the store. */

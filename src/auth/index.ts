@@ -12,6 +12,7 @@ import { resolveAccess } from './routes/bearer';
 import { capabilitySecurity } from './routes/discovery';
 import { Sessions } from './session';
 import { TokenService } from './tokens';
+import { DuplicateKeyError } from '../storage/port';
 
 export type { AuthModule } from './api';
 export type { AuthOptions } from './config';
@@ -66,7 +67,15 @@ async function createIndexes(c: AuthCollections): Promise<void> {
 async function cookieSecret(c: AuthCollections): Promise<string> {
   const existing = await c.settings.findOne({ _id: 'cookie-secret' });
   if (existing) return existing.value;
+  // insert, never replace: instances starting together must all end up with the first one's secret
   const value = randomToken(32);
-  await c.settings.replaceOne({ _id: 'cookie-secret' }, { _id: 'cookie-secret', value }, { upsert: true });
-  return (await c.settings.findOne({ _id: 'cookie-secret' }))?.value ?? value;
+  try {
+    await c.settings.insertOne({ _id: 'cookie-secret', value });
+    return value;
+  } catch (error) {
+    if (!(error instanceof DuplicateKeyError)) throw error;
+    const winner = await c.settings.findOne({ _id: 'cookie-secret' });
+    if (!winner) throw error;
+    return winner.value;
+  }
 }

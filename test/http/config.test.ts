@@ -25,6 +25,7 @@ describe('configuration', () => {
       maxJsonDepth: 128,
       maxStringLength: 1024 * 1024,
       maxBodyElements: 1_000_000,
+      workers: 1,
     });
     expect(c.mongodbUri).toBeUndefined();
   });
