@@ -28,6 +28,8 @@ export interface TestAppOptions {
   logger?: Logger;
   /** Wraps the fresh store before the app sees it (e.g. a recording store for the index-plan test). */
   wrapStore?: (store: DocumentStore) => DocumentStore;
+  /** Opens another store than a fresh embedded one in `dataDir` (e.g. MongoDB for the contract runs). */
+  openStore?: (dataDir: string) => Promise<DocumentStore>;
 }
 
 export interface TestApp {
@@ -47,7 +49,7 @@ export function testSettings(over: Partial<FhirSettings> = {}): FhirSettings {
 /** The whole HTTP application on a fresh embedded store in a temporary directory. */
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-test-'));
-  const opened = await openEmbeddedStore({ dataDir });
+  const opened = options.openStore ? await options.openStore(dataDir) : await openEmbeddedStore({ dataDir });
   const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const settings = testSettings(options.settings);
   const auth = typeof options.auth === 'function' ? await options.auth(store, settings) : options.auth;
