@@ -9,6 +9,7 @@ import { criteriaClaimKey, writeClaim } from './claims';
 import { currentCollection, findCurrent, historyCollection, historyDocOf } from './documents';
 import { newResourceId } from './ids';
 import { prepareIncoming, stampMeta } from './prepare';
+import { assertDocumentFits } from '../limits/document-size';
 
 /**
  * Versioned writes, written once above the storage port. Each write stores the current document
@@ -73,6 +74,7 @@ function buildDocument(resource: Resource, id: string, versionId: number, at: Da
   const lastUpdated = at.toISOString();
   const stamped = stampMeta(resource, versionId, lastUpdated);
   const { idx, compartments } = indexResource(stamped);
+  assertDocumentFits(stamped, idx);
   return { _id: id, versionId, lastUpdated, lastUpdatedMs: at.getTime(), deleted: false, resource: stamped, idx, compartments };
 }
 
