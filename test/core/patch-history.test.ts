@@ -81,11 +81,11 @@ describe('patch interaction', () => {
     expect(
       (await call(server.ctx, 'PATCH', `Patient/${p.id}`, { body: [{ op: 'replace', path: '/resourceType', value: 'Person' }], headers: JSON_PATCH })).status,
     ).toBe(400);
-    const fhirpath = await call(server.ctx, 'PATCH', `Patient/${p.id}`, {
-      body: { resourceType: 'Parameters' },
-      headers: { 'content-type': 'application/fhir+json' },
+    const xml = await call(server.ctx, 'PATCH', `Patient/${p.id}`, {
+      body: [{ op: 'add', path: '/gender', value: 'other' }],
+      headers: { 'content-type': 'application/xml-patch+xml' },
     });
-    expect(fhirpath.status).toBe(415);
+    expect(xml.status).toBe(415);
     expect((await call(server.ctx, 'GET', `Patient/${p.id}`)).body.meta.versionId).toBe('1');
   });
 

@@ -55,7 +55,7 @@ function build(services: Pick<FhirServices, 'settings' | 'operations'>, implemen
     implementation: { description: 'Telefhir FHIR R4 server for telehealth', url: settings.baseUrl },
     fhirVersion: '4.0.1',
     format: ['json'],
-    patchFormat: ['application/json-patch+json'],
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
     rest: [rest],
   };
 }
