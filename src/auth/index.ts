@@ -1,10 +1,11 @@
 import type { AuthModule } from './api';
 import { AssertionVerifier } from './assertion';
-import { resolveConfig, type AuthOptions } from './config';
+import { longestAccessTokenMs, resolveConfig, type AuthOptions } from './config';
 import { randomToken } from './crypto';
 import type { AuthDeps } from './deps';
 import { JwksFetcher } from './jwks-fetch';
 import { KeyRing } from './keys';
+import { authLogRoute } from './log-route';
 import { authCollections, purgeExpired, type AuthCollections } from './model';
 import { ensureAdminClient } from './registry';
 import { buildRouter } from './router';
@@ -28,7 +29,7 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
   const config = resolveConfig(options);
   const c = authCollections(config.store);
   await createIndexes(c);
-  const keys = new KeyRing(c, config.keyRotationMs, config.accessTokenSeconds * 1000, config.now);
+  const keys = new KeyRing(c, config.keyRotationMs, longestAccessTokenMs(config), config.now);
   await keys.load();
   const tokens = new TokenService(config, c, keys);
   await tokens.revocations.load();
@@ -46,6 +47,7 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
     router: buildRouter(deps),
     resolveAccess: (header) => resolveAccess(header, deps),
     capabilitySecurity: () => capabilitySecurity(config),
+    logRoute: (path) => authLogRoute(config.authPath, path),
   };
 }
 

@@ -90,6 +90,11 @@ export interface RefreshDoc extends StoredDocument, GrantContext {
   _id: string;
   offline: boolean;
   expiresAt: number;
+  /**
+   * Set when the token was exchanged (rotated): the document stays until `expiresAt` so that a
+   * replay of the old token is recognised and revokes the whole grant (RFC 9700 §4.14.2).
+   */
+  rotatedAt?: number;
 }
 
 /** A revoked access-token id (`j:<jti>`) or grant (`g:<gid>`), kept until the tokens expire. */

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { BasicChallenge } from './client-auth';
 import { RepeatedParameter, type AuthDeps } from './deps';
 import { OAuthError } from './errors';
-import { errorPage } from './pages/html';
+import { errorPage, PAGE_HEADERS } from './pages/html';
 import { adminRouter } from './routes/admin';
 import { authorize } from './routes/authorize';
 import { openidConfiguration, SMART_STYLE, smartConfiguration } from './routes/discovery';
@@ -44,6 +44,7 @@ function sendOAuthError(deps: AuthDeps, res: Response, error: unknown): void {
 /** HTML pages answer failures with an error page (never a stack or a redirect). */
 function page(deps: AuthDeps, fn: Handler): RequestHandler {
   return (req, res) => {
+    res.set(PAGE_HEADERS);
     fn(req, res).catch((error: unknown) => {
       const known = error instanceof RepeatedParameter || error instanceof OAuthError;
       if (!known) deps.config.logger.error({ err: (error as Error)?.message }, 'auth page failed');
