@@ -1,4 +1,5 @@
 import type { DocumentStore } from '../storage/port';
+import type { ThrottleSettings } from './throttle';
 
 export interface AuthLogger {
   info(obj: object | string, msg?: string): void;
@@ -38,6 +39,8 @@ export interface AuthOptions {
    * caller learns only about its own tokens; env AUTH_INTROSPECTION_CLIENTS (comma-separated).
    */
   introspectionClients?: string[];
+  /** Throttling of password and client-secret guesses (see throttle.ts); env AUTH_THROTTLE_*. */
+  throttle?: Partial<ThrottleSettings>;
   /** Clock, for tests of expiry (epoch ms). */
   now?: () => number;
 }
@@ -63,6 +66,7 @@ export interface AuthConfig {
   revocationPollMs: number;
   backendAccessTokenSeconds: number;
   introspectionClients: ReadonlySet<string>;
+  throttle: ThrottleSettings;
   now: () => number;
   urls: { authorize: string; token: string; introspect: string; revoke: string; jwks: string; register: string; style: string };
 }
@@ -98,6 +102,12 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     tokenCacheSize: integerSetting('AUTH_TOKEN_CACHE_SIZE', options.tokenCacheSize, 10_000, 0, 10_000_000),
     revocationPollMs: integerSetting('AUTH_REVOCATION_POLL_MS', options.revocationPollMs, 1000, 10, 60_000),
     backendAccessTokenSeconds: integerSetting('BACKEND_TOKEN_LIFETIME_SECONDS', options.backendAccessTokenSeconds, 300, 30, 86_400),
+    throttle: {
+      maxFailures: integerSetting('AUTH_THROTTLE_MAX_FAILURES', options.throttle?.maxFailures, 10, 1, 10_000),
+      addressMaxFailures: integerSetting('AUTH_THROTTLE_ADDRESS_MAX_FAILURES', options.throttle?.addressMaxFailures, 100, 1, 1_000_000),
+      windowMs: options.throttle?.windowMs ?? integerSetting('AUTH_THROTTLE_WINDOW_SECONDS', undefined, 900, 1, 86_400) * 1000,
+      delayMs: integerSetting('AUTH_THROTTLE_DELAY_MS', options.throttle?.delayMs, 250, 0, 10_000),
+    },
     introspectionClients: new Set(options.introspectionClients ?? listSetting(process.env.AUTH_INTROSPECTION_CLIENTS)),
     now: options.now ?? Date.now,
     urls: {

@@ -12,6 +12,7 @@ import { buildRouter } from './router';
 import { resolveAccess } from './routes/bearer';
 import { capabilitySecurity } from './routes/discovery';
 import { Sessions } from './session';
+import { CredentialThrottle } from './throttle';
 import { TokenService } from './tokens';
 
 export type { AuthModule } from './api';
@@ -37,7 +38,8 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
   const sessions = new Sessions(config, c, await cookieSecret(c));
   const assertions = new AssertionVerifier(config, c, new JwksFetcher(config.now));
   if (config.adminClientSecret) await ensureAdminClient(c, config.adminClientSecret, new Date(config.now()));
-  const deps: AuthDeps = { config, c, keys, tokens, sessions, assertions };
+  const throttle = new CredentialThrottle(c.throttle, config.throttle, config.now);
+  const deps: AuthDeps = { config, c, keys, tokens, sessions, assertions, throttle };
 
   const purge = () => purgeExpired(c, config.now()).catch((err: Error) => config.logger.warn({ err: err.message }, 'auth purge failed'));
   await purge();
@@ -61,6 +63,7 @@ async function createIndexes(c: AuthCollections): Promise<void> {
     c.jtis.createIndex({ keys: { expiresAt: 1 } }),
     c.sessions.createIndex({ keys: { expiresAt: 1 } }),
     c.pending.createIndex({ keys: { sid: 1 } }),
+    c.throttle.createIndex({ keys: { expiresAt: 1 } }),
   ]);
 }
 

@@ -1,4 +1,5 @@
 import type { DocumentCollection, DocumentStore, StoredDocument } from '../storage/port';
+import type { ThrottleDoc } from './throttle';
 
 /** Everything the authorization server keeps, in `auth_*` collections so it survives restarts. */
 
@@ -152,6 +153,7 @@ export interface AuthCollections {
   sessions: DocumentCollection<SessionDoc>;
   pending: DocumentCollection<PendingDoc>;
   settings: DocumentCollection<SettingDoc>;
+  throttle: DocumentCollection<ThrottleDoc>;
 }
 
 export function authCollections(store: DocumentStore): AuthCollections {
@@ -167,6 +169,7 @@ export function authCollections(store: DocumentStore): AuthCollections {
     sessions: store.collection<SessionDoc>('auth_sessions'),
     pending: store.collection<PendingDoc>('auth_pending'),
     settings: store.collection<SettingDoc>('auth_settings'),
+    throttle: store.collection<ThrottleDoc>('auth_throttle'),
   };
 }
 
@@ -181,6 +184,7 @@ export async function purgeExpired(c: AuthCollections, now = Date.now()): Promis
     c.jtis.deleteMany(expired),
     c.sessions.deleteMany(expired),
     c.pending.deleteMany(expired),
+    c.throttle.deleteMany(expired),
   ]);
 }
 

@@ -10,6 +10,7 @@ import { choosePatient, decide, login, showInteraction } from './routes/interact
 import { introspect, revoke } from './routes/introspect-revoke';
 import { launchApi, showLauncher, submitLauncher } from './routes/launch';
 import { token } from './routes/token';
+import { TooManyAttempts } from './throttle';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -33,6 +34,7 @@ function sendOAuthError(deps: AuthDeps, res: Response, error: unknown): void {
     deps.config.logger.error({ err: (error as Error)?.message }, 'auth endpoint failed');
     oauth = new OAuthError('server_error', 'The server could not complete the request');
   }
+  if (error instanceof TooManyAttempts) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   if (error instanceof BasicChallenge) res.setHeader('WWW-Authenticate', `Basic realm="${deps.config.authBase}"`);
   if (oauth.code === 'invalid_token' || oauth.code === 'insufficient_scope') {
     res.setHeader('WWW-Authenticate', `Bearer realm="${deps.config.authBase}", error="${oauth.code}"`);
