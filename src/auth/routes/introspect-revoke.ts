@@ -10,7 +10,9 @@ import { bearerClaims } from './bearer';
 
 /**
  * POST /auth/introspect (RFC 7662): callers authenticate as a confidential client or with an
- * admin token; an active access token is described, anything else is exactly {"active":false}.
+ * admin token; an active access token is described to the admin, to the designated resource
+ * servers (AUTH_INTROSPECTION_CLIENTS) and to the client it was issued to; anything else is
+ * exactly {"active":false}.
  * POST /auth/revoke (RFC 7009): the access token, its refresh tokens and every token of the
  * same grant are refused afterwards; unknown tokens are answered 200 as the RFC asks.
  */
