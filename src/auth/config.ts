@@ -107,6 +107,7 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
       addressMaxFailures: integerSetting('AUTH_THROTTLE_ADDRESS_MAX_FAILURES', options.throttle?.addressMaxFailures, 100, 1, 1_000_000),
       windowMs: options.throttle?.windowMs ?? integerSetting('AUTH_THROTTLE_WINDOW_SECONDS', undefined, 900, 1, 86_400) * 1000,
       delayMs: integerSetting('AUTH_THROTTLE_DELAY_MS', options.throttle?.delayMs, 250, 0, 10_000),
+      trustedProxyHops: integerSetting('AUTH_TRUSTED_PROXY_HOPS', options.throttle?.trustedProxyHops, 0, 0, 10),
     },
     introspectionClients: new Set(options.introspectionClients ?? listSetting(process.env.AUTH_INTROSPECTION_CLIENTS)),
     now: options.now ?? Date.now,

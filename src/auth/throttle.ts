@@ -23,6 +23,11 @@ export interface ThrottleDoc extends StoredDocument {
 }
 
 export interface ThrottleSettings {
+  /**
+   * Reverse proxies in front of the server that append the peer address to X-Forwarded-For:
+   * the client is the address that many entries from the right (0: the TCP peer, header ignored).
+   */
+  trustedProxyHops: number;
   /** Failures per user or client before the lock. */
   maxFailures: number;
   /** Failures per network address (every account together) before the lock. */
@@ -53,6 +58,18 @@ export function delayAfter(failures: number, max: number, delayMs: number): numb
 
 const CAS_ATTEMPTS = 8;
 
+/**
+ * The address a request comes from: the TCP peer, or behind `hops` trusted proxies the entry of
+ * X-Forwarded-For that the outermost trusted proxy saw (entries further left are client-written).
+ */
+export function clientAddress(peer: string | undefined, forwarded: string | string[] | undefined, hops: number): string {
+  const chain = [...(Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(','), peer ?? '']
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (chain.length === 0) return 'unknown';
+  return (chain[Math.max(0, chain.length - 1 - hops)] as string).replace(/^::ffff:/, '');
+}
+
 export class CredentialThrottle {
   constructor(
     private readonly collection: DocumentCollection<ThrottleDoc>,
@@ -60,9 +77,9 @@ export class CredentialThrottle {
     private readonly now: () => number,
   ) {}
 
-  /** The guard of one request coming from `address`. */
-  guard(address: string | undefined): AttemptGuard {
-    return new AttemptGuard(this, `a:${address ?? 'unknown'}`);
+  /** The guard of one request. */
+  guard(req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }): AttemptGuard {
+    return new AttemptGuard(this, `a:${clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.settings.trustedProxyHops)}`);
   }
 
   max(kind: Kind): number {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createAuthModule } from '../../src/auth';
-import { delayAfter } from '../../src/auth/throttle';
+import { clientAddress, delayAfter } from '../../src/auth/throttle';
 import { createApp } from '../../src/http/app';
 import { testSettings } from '../helpers/app';
 import { ADMIN_SECRET, admin, createResource, REDIRECT, registerBasics, startAuthServer, type AuthServer } from './harness';
@@ -82,6 +82,9 @@ describe('sign-in page', () => {
     const locked = await post('dr', 'practitioner-pass');
     expect(locked.status).toBe(429);
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    // without trusted proxies a client-written X-Forwarded-For changes nothing
+    const spoofed = await request(s.app).post('/auth/token').auth('admin', ADMIN_SECRET).set('X-Forwarded-For', '203.0.113.9').type('form').send({ grant_type: 'client_credentials', scope: 'system/*.rs' });
+    expect(spoofed.status).toBe(429);
   });
 });
 
@@ -140,6 +143,33 @@ it('counters are shared by every instance on the same store', async () => {
   for (let i = 0; i < THROTTLE.maxFailures; i++) expect((await post('dr', 'wrong')).status).toBe(401);
   const elsewhere = await signInForm(other);
   expect((await elsewhere('dr', 'practitioner-pass')).status).toBe(429);
+});
+
+it('behind trusted proxies, addresses come from X-Forwarded-For', async () => {
+  const proxied = await startAuthServer({ auth: { now: () => clock, throttle: { ...THROTTLE, trustedProxyHops: 1 } } });
+  try {
+    const attempt = (forwarded: string, secret: string) =>
+      request(proxied.app).post('/auth/token').auth('admin', secret).set('X-Forwarded-For', forwarded).type('form').send({ grant_type: 'client_credentials', scope: 'system/*.rs' });
+    // one address guessing many client ids (the client counters stay below their limit)
+    for (let i = 0; i < THROTTLE.addressMaxFailures; i++) {
+      const res = await request(proxied.app).post('/auth/token').auth(`client-${i}`, 'guess').set('X-Forwarded-For', 'evil, 198.51.100.7').type('form').send({ grant_type: 'client_credentials' });
+      expect(res.status).toBe(401);
+    }
+    expect((await attempt('anything, 198.51.100.7', ADMIN_SECRET)).status).toBe(429);
+    expect((await attempt('198.51.100.8', ADMIN_SECRET)).status).toBe(200);
+  } finally {
+    await proxied.close();
+  }
+});
+
+describe('client address', () => {
+  it('is the TCP peer without trusted proxies, else the entry the outermost trusted proxy saw', () => {
+    expect(clientAddress('::ffff:10.0.0.5', '1.2.3.4', 0)).toBe('10.0.0.5');
+    expect(clientAddress('10.0.0.5', 'spoofed, 1.2.3.4', 1)).toBe('1.2.3.4');
+    expect(clientAddress('10.0.0.5', ['spoofed, 1.2.3.4', '10.0.0.4'], 2)).toBe('1.2.3.4');
+    expect(clientAddress('10.0.0.5', undefined, 1)).toBe('10.0.0.5');
+    expect(clientAddress(undefined, undefined, 0)).toBe('unknown');
+  });
 });
 
 describe('delay rule', () => {

@@ -156,7 +156,7 @@ export async function login(req: Request, res: Response, deps: AuthDeps): Promis
   const again = (status: number, error: string) =>
     res.status(status).type('html').send(loginPage({ action: `${deps.config.authPath}/login`, next, csrf: deps.sessions.csrfToken(session), error }));
   // throttled per username (known or not: no enumeration) and per address, before the password is checked
-  const guard = deps.throttle.guard(req.ip);
+  const guard = deps.throttle.guard(req);
   const key = AttemptGuard.userKey(username);
   try {
     await guard.before(key);

@@ -26,7 +26,7 @@ export async function introspect(req: Request, res: Response, deps: AuthDeps): P
     if (!caller || !caller.admin) throw invalidClient('Introspection needs client authentication or an admin token');
     mayIntrospect = () => true;
   } else {
-    const { client, method } = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions, deps.throttle.guard(req.ip));
+    const { client, method } = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions, deps.throttle.guard(req));
     if (method === 'none') throw invalidClient('Public clients cannot introspect tokens');
     const anyToken = deps.config.introspectionClients.has(client._id) || splitScope(client.scope).includes(ADMIN_SCOPE);
     mayIntrospect = (tokenClientId) => anyToken || tokenClientId === client._id;
@@ -67,7 +67,7 @@ export async function introspect(req: Request, res: Response, deps: AuthDeps): P
 export async function revoke(req: Request, res: Response, deps: AuthDeps): Promise<void> {
   res.setHeader('Cache-Control', 'no-store');
   const params = formParams(req.body);
-  const { client } = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions, deps.throttle.guard(req.ip));
+  const { client } = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions, deps.throttle.guard(req));
   if (!params.token) throw invalidRequest('token is required');
   const until = deps.config.now() + deps.tokens.longestAccessTokenMs();
   const refresh = params.token_type_hint === 'access_token' ? null : await deps.c.refresh.findOne({ _id: sha256(params.token) });

@@ -22,7 +22,7 @@ export async function token(req: Request, res: Response, deps: AuthDeps): Promis
   if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grantType)) {
     throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
   }
-  const auth = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions, deps.throttle.guard(req.ip));
+  const auth = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions, deps.throttle.guard(req));
   if (!auth.client.grantTypes.includes(grantType as never)) throw unauthorizedClient(`This client may not use ${grantType}`);
   let body: Record<string, unknown>;
   if (grantType === 'authorization_code') body = await authorizationCode(params, auth, deps);
