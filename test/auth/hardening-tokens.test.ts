@@ -59,6 +59,14 @@ describe('refresh-token replay', () => {
     expect(await fhirStatus(bystander.body.access_token)).toBe(200);
     expect((await refresh(bystander.body.refresh_token)).status).toBe(200);
   });
+  it('two concurrent uses of one refresh token count as a replay: one answer, then the grant is revoked', async () => {
+    const tokens = await tokensFor(s, {}, { patient: alice });
+    const answers = await Promise.all([refresh(tokens.body.refresh_token), refresh(tokens.body.refresh_token)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
+    const winner = answers.find((a) => a.status === 200) as request.Response;
+    expect(await fhirStatus(winner.body.access_token)).toBe(401);
+    expect((await refresh(winner.body.refresh_token)).body.error).toBe('invalid_grant');
+  });
   it('a refresh token presented by another client revokes nothing', async () => {
     const tokens = await tokensFor(s, {}, { patient: alice });
     const stolen = await request(s.app).post('/auth/token').auth('other', OTHER_SECRET).type('form').send({ grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token });
