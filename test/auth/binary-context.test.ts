@@ -1,3 +1,4 @@
+import pino from 'pino';
 import request from 'supertest';
 import { telehealthModule } from '../../src/telehealth';
 import { createResource, registerBasics, startAuthServer, tokensFor, type AuthServer } from './harness';
@@ -18,12 +19,13 @@ async function upload(context?: string): Promise<string> {
   const req = request(s.app).post('/fhir/Binary').set('Authorization', `Bearer ${s.adminToken}`).set('Content-Type', 'image/png');
   if (context) void req.set('X-Security-Context', context);
   const res = await req.send(BYTES);
-  expect(res.status).toBe(201);
+  expect({ status: res.status, body: res.body as unknown }).toMatchObject({ status: 201 });
   return res.body.id as string;
 }
 
 beforeAll(async () => {
-  s = await startAuthServer({ rawRoutes: telehealthModule({}).binaryRoutes });
+  // errors only (a 500 here must be diagnosable from the test output)
+  s = await startAuthServer({ rawRoutes: telehealthModule({}).binaryRoutes, logger: pino({ level: 'error' }, process.stderr) });
   alice = await createResource(s, { resourceType: 'Patient', name: [{ family: 'Alice' }] });
   bob = await createResource(s, { resourceType: 'Patient', name: [{ family: 'Bob' }] });
   await registerBasics(s, alice);
