@@ -138,7 +138,8 @@ async function main(): Promise<void> {
     return server;
   };
   try {
-    const authOn = { AUTH: 'on', ADMIN_CLIENT_SECRET: ADMIN_SECRET };
+    // one admin token serves the whole run: let it outlive the 300 s default of backend tokens
+    const authOn = { AUTH: 'on', ADMIN_CLIENT_SECRET: ADMIN_SECRET, BACKEND_TOKEN_LIFETIME_SECONDS: '86400' };
     const variants = [
       await variant('AUTH=off', await start({}), false),
       await variant('AUTH=on, Bearer (cached verification)', await start(authOn), true),

@@ -16,4 +16,6 @@ export interface AuthModule {
   resolveAccess(authorizationHeader: string | undefined): Promise<AccessContext>;
   /** The CapabilityStatement.rest.security block (SMART service, oauth-uris extension). */
   capabilitySecurity(): CapabilityStatementRestSecurity;
+  /** The route of one of its paths for request logs (ids of pending requests masked); undefined when not its path. */
+  logRoute?(path: string): string | undefined;
 }

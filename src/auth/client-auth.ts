@@ -2,6 +2,7 @@ import { ASSERTION_TYPE, type AssertionVerifier } from './assertion';
 import { verifySecret } from './crypto';
 import { invalidClient, invalidRequest, OAuthError } from './errors';
 import type { AuthCollections, ClientDoc } from './model';
+import { AttemptGuard } from './throttle';
 
 export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
@@ -22,6 +23,7 @@ export async function authenticateClient(
   body: Record<string, string | undefined>,
   collections: AuthCollections,
   assertions: AssertionVerifier,
+  guard: AttemptGuard,
 ): Promise<AuthenticatedClient> {
   const basic = authorization?.toLowerCase().startsWith('basic ') ? parseBasic(authorization) : undefined;
   const methods = [basic !== undefined, body.client_secret !== undefined, body.client_assertion !== undefined].filter(Boolean).length;
@@ -36,11 +38,11 @@ export async function authenticateClient(
   }
   if (basic !== undefined) {
     if (body.client_id !== undefined && body.client_id !== basic.id) throw invalidRequest('client_id does not match the Authorization header');
-    return { client: await checkSecret(basic.id, basic.secret, collections, true), method: 'client_secret_basic' };
+    return { client: await checkSecret(basic.id, basic.secret, collections, guard, true), method: 'client_secret_basic' };
   }
   if (body.client_secret !== undefined) {
     if (!body.client_id) throw invalidClient('client_id is missing');
-    return { client: await checkSecret(body.client_id, body.client_secret, collections, false), method: 'client_secret_post' };
+    return { client: await checkSecret(body.client_id, body.client_secret, collections, guard, false), method: 'client_secret_post' };
   }
   if (!body.client_id) throw invalidClient('Client authentication is missing');
   const client = await collections.clients.findOne({ _id: body.client_id });
@@ -49,10 +51,15 @@ export async function authenticateClient(
   return { client, method: 'none' };
 }
 
-async function checkSecret(id: string, secret: string, collections: AuthCollections, basic: boolean): Promise<ClientDoc> {
+async function checkSecret(id: string, secret: string, collections: AuthCollections, guard: AttemptGuard, basic: boolean): Promise<ClientDoc> {
+  // guesses are throttled per client id (known or not) and per address before anything is checked
+  const key = AttemptGuard.clientKey(id);
+  await guard.before(key);
   const client = await collections.clients.findOne({ _id: id });
   // verifySecret hashes even without a stored hash, so unknown clients answer as slowly
   const valid = await verifySecret(secret, client?.type === 'confidential-symmetric' ? client.secretHash : undefined);
+  if (valid && client) await guard.succeeded(key);
+  else await guard.failed(key);
   if (!client || !valid) {
     throw basic ? new BasicChallenge('invalid_client', 'Client authentication failed') : invalidClient('Client authentication failed');
   }

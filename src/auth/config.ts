@@ -1,4 +1,5 @@
 import type { DocumentStore } from '../storage/port';
+import type { ThrottleSettings } from './throttle';
 
 export interface AuthLogger {
   info(obj: object | string, msg?: string): void;
@@ -31,6 +32,15 @@ export interface AuthOptions {
    * refused everywhere within twice this; env AUTH_REVOCATION_POLL_MS.
    */
   revocationPollMs?: number;
+  /** Lifetime of client_credentials (backend services, admin) access tokens; SMART recommends 300 s; env BACKEND_TOKEN_LIFETIME_SECONDS. */
+  backendAccessTokenSeconds?: number;
+  /**
+   * Clients (resource servers) allowed to introspect tokens issued to other clients; any other
+   * caller learns only about its own tokens; env AUTH_INTROSPECTION_CLIENTS (comma-separated).
+   */
+  introspectionClients?: string[];
+  /** Throttling of password and client-secret guesses (see throttle.ts); env AUTH_THROTTLE_*. */
+  throttle?: Partial<ThrottleSettings>;
   /** Clock, for tests of expiry (epoch ms). */
   now?: () => number;
 }
@@ -54,6 +64,9 @@ export interface AuthConfig {
   keyRotationMs: number;
   tokenCacheSize: number;
   revocationPollMs: number;
+  backendAccessTokenSeconds: number;
+  introspectionClients: ReadonlySet<string>;
+  throttle: ThrottleSettings;
   now: () => number;
   urls: { authorize: string; token: string; introspect: string; revoke: string; jwks: string; register: string; style: string };
 }
@@ -77,7 +90,8 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     authPath: trim(new URL(authBase).pathname) || '/auth',
     fhirPath: trim(base.pathname),
     issuerPath: trim(new URL(issuer).pathname),
-    secureCookies: base.protocol === 'https:',
+    // the cookie lives on the /auth origin: Secure as soon as either public URL is https
+    secureCookies: base.protocol === 'https:' || new URL(authBase).protocol === 'https:',
     logger: options.logger ?? silent,
     adminClientSecret: options.adminClientSecret ?? process.env.ADMIN_CLIENT_SECRET,
     accessTokenSeconds: options.accessTokenSeconds ?? 3600,
@@ -87,6 +101,15 @@ export function resolveConfig(options: AuthOptions): AuthConfig {
     keyRotationMs: (options.keyRotationDays ?? 30) * 24 * 3600 * 1000,
     tokenCacheSize: integerSetting('AUTH_TOKEN_CACHE_SIZE', options.tokenCacheSize, 10_000, 0, 10_000_000),
     revocationPollMs: integerSetting('AUTH_REVOCATION_POLL_MS', options.revocationPollMs, 1000, 10, 60_000),
+    backendAccessTokenSeconds: integerSetting('BACKEND_TOKEN_LIFETIME_SECONDS', options.backendAccessTokenSeconds, 300, 30, 86_400),
+    throttle: {
+      maxFailures: integerSetting('AUTH_THROTTLE_MAX_FAILURES', options.throttle?.maxFailures, 10, 1, 10_000),
+      addressMaxFailures: integerSetting('AUTH_THROTTLE_ADDRESS_MAX_FAILURES', options.throttle?.addressMaxFailures, 100, 1, 1_000_000),
+      windowMs: options.throttle?.windowMs ?? integerSetting('AUTH_THROTTLE_WINDOW_SECONDS', undefined, 900, 1, 86_400) * 1000,
+      delayMs: integerSetting('AUTH_THROTTLE_DELAY_MS', options.throttle?.delayMs, 250, 0, 10_000),
+      trustedProxyHops: integerSetting('AUTH_TRUSTED_PROXY_HOPS', options.throttle?.trustedProxyHops, 0, 0, 10),
+    },
+    introspectionClients: new Set(options.introspectionClients ?? listSetting(process.env.AUTH_INTROSPECTION_CLIENTS)),
     now: options.now ?? Date.now,
     urls: {
       authorize: `${authBase}/authorize`,
@@ -107,4 +130,14 @@ function integerSetting(envName: string, option: number | undefined, fallback: n
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${envName} must be an integer from ${min} to ${max}`);
   return value;
+}
+
+/** `a, b c` → ['a', 'b', 'c']. */
+function listSetting(raw: string | undefined): string[] {
+  return (raw ?? '').split(/[\s,]+/).filter((item) => item !== '');
+}
+
+/** The longest an access token of this server can live (ms): how long keys and revocations must be kept. */
+export function longestAccessTokenMs(config: Pick<AuthConfig, 'accessTokenSeconds' | 'backendAccessTokenSeconds'>): number {
+  return Math.max(config.accessTokenSeconds, config.backendAccessTokenSeconds) * 1000;
 }

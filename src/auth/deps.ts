@@ -3,6 +3,7 @@ import type { AuthConfig } from './config';
 import type { KeyRing } from './keys';
 import type { AuthCollections } from './model';
 import type { Sessions } from './session';
+import type { CredentialThrottle } from './throttle';
 import type { TokenService } from './tokens';
 
 /** The services every /auth route works with, built once by createAuthModule. */
@@ -13,6 +14,7 @@ export interface AuthDeps {
   tokens: TokenService;
   sessions: Sessions;
   assertions: AssertionVerifier;
+  throttle: CredentialThrottle;
 }
 
 /** A single-valued request parameter; repeated parameters are refused (RFC 6749 §3.1). */

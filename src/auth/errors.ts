@@ -14,7 +14,8 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'server_error'
   | 'invalid_token'
-  | 'insufficient_scope';
+  | 'insufficient_scope'
+  | 'temporarily_unavailable';
 
 const STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

@@ -1,16 +1,18 @@
 import type { AuthModule } from './api';
 import { AssertionVerifier } from './assertion';
-import { resolveConfig, type AuthOptions } from './config';
+import { longestAccessTokenMs, resolveConfig, type AuthOptions } from './config';
 import { randomToken } from './crypto';
 import type { AuthDeps } from './deps';
 import { JwksFetcher } from './jwks-fetch';
 import { KeyRing } from './keys';
+import { authLogRoute } from './log-route';
 import { authCollections, purgeExpired, type AuthCollections } from './model';
 import { ensureAdminClient } from './registry';
 import { buildRouter } from './router';
 import { resolveAccess } from './routes/bearer';
 import { capabilitySecurity } from './routes/discovery';
 import { Sessions } from './session';
+import { CredentialThrottle } from './throttle';
 import { TokenService } from './tokens';
 import { DuplicateKeyError } from '../storage/port';
 
@@ -29,7 +31,7 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
   const config = resolveConfig(options);
   const c = authCollections(config.store);
   await createIndexes(c);
-  const keys = new KeyRing(c, config.keyRotationMs, config.accessTokenSeconds * 1000, config.now);
+  const keys = new KeyRing(c, config.keyRotationMs, longestAccessTokenMs(config), config.now);
   await keys.load();
   const tokens = new TokenService(config, c, keys);
   await tokens.revocations.load();
@@ -37,7 +39,8 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
   const sessions = new Sessions(config, c, await cookieSecret(c));
   const assertions = new AssertionVerifier(config, c, new JwksFetcher(config.now));
   if (config.adminClientSecret) await ensureAdminClient(c, config.adminClientSecret, new Date(config.now()));
-  const deps: AuthDeps = { config, c, keys, tokens, sessions, assertions };
+  const throttle = new CredentialThrottle(c.throttle, config.throttle, config.now);
+  const deps: AuthDeps = { config, c, keys, tokens, sessions, assertions, throttle };
 
   const purge = () => purgeExpired(c, config.now()).catch((err: Error) => config.logger.warn({ err: err.message }, 'auth purge failed'));
   await purge();
@@ -47,6 +50,7 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
     router: buildRouter(deps),
     resolveAccess: (header) => resolveAccess(header, deps),
     capabilitySecurity: () => capabilitySecurity(config),
+    logRoute: (path) => authLogRoute(config.authPath, path),
   };
 }
 
@@ -60,6 +64,7 @@ async function createIndexes(c: AuthCollections): Promise<void> {
     c.jtis.createIndex({ keys: { expiresAt: 1 } }),
     c.sessions.createIndex({ keys: { expiresAt: 1 } }),
     c.pending.createIndex({ keys: { sid: 1 } }),
+    c.throttle.createIndex({ keys: { expiresAt: 1 } }),
   ]);
 }
 

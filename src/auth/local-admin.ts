@@ -1,5 +1,5 @@
 import { parseResourceScope } from '../fhir/access/scopes';
-import { resolveConfig, type AuthOptions } from './config';
+import { longestAccessTokenMs, resolveConfig, type AuthOptions } from './config';
 import { randomToken } from './crypto';
 import { KeyRing } from './keys';
 import { authCollections, type ClientDoc, type UserDoc } from './model';
@@ -26,7 +26,7 @@ export interface LocalAdmin {
 export async function openLocalAdmin(options: AuthOptions): Promise<LocalAdmin> {
   const config = resolveConfig(options);
   const c = authCollections(config.store);
-  const keys = new KeyRing(c, config.keyRotationMs, config.accessTokenSeconds * 1000, config.now);
+  const keys = new KeyRing(c, config.keyRotationMs, longestAccessTokenMs(config), config.now);
   await keys.load();
   const tokens = new TokenService(config, c, keys);
   const now = () => new Date(config.now());

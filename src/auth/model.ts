@@ -1,4 +1,5 @@
 import type { DocumentCollection, DocumentStore, StoredDocument } from '../storage/port';
+import type { ThrottleDoc } from './throttle';
 
 /** Everything the authorization server keeps, in `auth_*` collections so it survives restarts. */
 
@@ -90,6 +91,11 @@ export interface RefreshDoc extends StoredDocument, GrantContext {
   _id: string;
   offline: boolean;
   expiresAt: number;
+  /**
+   * Set when the token was exchanged (rotated): the document stays until `expiresAt` so that a
+   * replay of the old token is recognised and revokes the whole grant (RFC 9700 §4.14.2).
+   */
+  rotatedAt?: number;
 }
 
 /** A revoked access-token id (`j:<jti>`) or grant (`g:<gid>`), kept until the tokens expire. */
@@ -147,6 +153,7 @@ export interface AuthCollections {
   sessions: DocumentCollection<SessionDoc>;
   pending: DocumentCollection<PendingDoc>;
   settings: DocumentCollection<SettingDoc>;
+  throttle: DocumentCollection<ThrottleDoc>;
 }
 
 export function authCollections(store: DocumentStore): AuthCollections {
@@ -162,6 +169,7 @@ export function authCollections(store: DocumentStore): AuthCollections {
     sessions: store.collection<SessionDoc>('auth_sessions'),
     pending: store.collection<PendingDoc>('auth_pending'),
     settings: store.collection<SettingDoc>('auth_settings'),
+    throttle: store.collection<ThrottleDoc>('auth_throttle'),
   };
 }
 
@@ -176,6 +184,7 @@ export async function purgeExpired(c: AuthCollections, now = Date.now()): Promis
     c.jtis.deleteMany(expired),
     c.sessions.deleteMany(expired),
     c.pending.deleteMany(expired),
+    c.throttle.deleteMany(expired),
   ]);
 }
 

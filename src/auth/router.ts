@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { BasicChallenge } from './client-auth';
 import { RepeatedParameter, type AuthDeps } from './deps';
 import { OAuthError } from './errors';
-import { errorPage } from './pages/html';
+import { errorPage, PAGE_HEADERS } from './pages/html';
 import { adminRouter } from './routes/admin';
 import { authorize } from './routes/authorize';
 import { openidConfiguration, SMART_STYLE, smartConfiguration } from './routes/discovery';
@@ -10,6 +10,7 @@ import { choosePatient, decide, login, showInteraction } from './routes/interact
 import { introspect, revoke } from './routes/introspect-revoke';
 import { launchApi, showLauncher, submitLauncher } from './routes/launch';
 import { token } from './routes/token';
+import { TooManyAttempts } from './throttle';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -33,6 +34,7 @@ function sendOAuthError(deps: AuthDeps, res: Response, error: unknown): void {
     deps.config.logger.error({ err: (error as Error)?.message }, 'auth endpoint failed');
     oauth = new OAuthError('server_error', 'The server could not complete the request');
   }
+  if (error instanceof TooManyAttempts) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   if (error instanceof BasicChallenge) res.setHeader('WWW-Authenticate', `Basic realm="${deps.config.authBase}"`);
   if (oauth.code === 'invalid_token' || oauth.code === 'insufficient_scope') {
     res.setHeader('WWW-Authenticate', `Bearer realm="${deps.config.authBase}", error="${oauth.code}"`);
@@ -44,6 +46,7 @@ function sendOAuthError(deps: AuthDeps, res: Response, error: unknown): void {
 /** HTML pages answer failures with an error page (never a stack or a redirect). */
 function page(deps: AuthDeps, fn: Handler): RequestHandler {
   return (req, res) => {
+    res.set(PAGE_HEADERS);
     fn(req, res).catch((error: unknown) => {
       const known = error instanceof RepeatedParameter || error instanceof OAuthError;
       if (!known) deps.config.logger.error({ err: (error as Error)?.message }, 'auth page failed');

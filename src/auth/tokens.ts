@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { grantsOf } from '../fhir/access/scopes';
 import type { AccessContext } from '../fhir/access/context';
-import { ADMIN_SCOPE, type AuthConfig } from './config';
+import { ADMIN_SCOPE, longestAccessTokenMs, type AuthConfig } from './config';
 import { randomToken } from './crypto';
 import type { KeyRing } from './keys';
 import type { AuthCollections, GrantContext } from './model';
@@ -45,8 +45,10 @@ export class TokenService {
     return Math.floor(this.config.now() / 1000);
   }
 
+  /** Grants with a user live `accessTokenSeconds`; backend-service (client_credentials) grants `backendAccessTokenSeconds`. */
   issueAccessToken(grant: GrantContext): { token: string; claims: AccessClaims } {
     const iat = this.nowSeconds();
+    const lifetime = grant.userId ? this.config.accessTokenSeconds : this.config.backendAccessTokenSeconds;
     const claims: AccessClaims = {
       iss: this.config.issuer,
       sub: grant.userId ?? grant.clientId,
@@ -56,7 +58,7 @@ export class TokenService {
       jti: randomToken(18),
       gid: grant.gid,
       iat,
-      exp: iat + this.config.accessTokenSeconds,
+      exp: iat + lifetime,
       ...(grant.patient ? { patient: grant.patient } : {}),
       ...(grant.encounter ? { encounter: grant.encounter } : {}),
       // always carried (not only with the fhirUser scope): user/ scopes of a patient user are
@@ -127,6 +129,10 @@ export class TokenService {
       throw new InvalidToken('The access token is invalid');
     }
     return claims;
+  }
+
+  longestAccessTokenMs(): number {
+    return longestAccessTokenMs(this.config);
   }
 
   /** Refuses every token of the grant from now on (kept until its longest token could expire). */

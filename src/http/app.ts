@@ -76,7 +76,7 @@ export function createApp(deps: AppDeps): Express {
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!fhir(req, res)) next();
   });
-  app.use(commonMiddleware(logger));
+  app.use(commonMiddleware(logger, deps.auth?.logRoute?.bind(deps.auth)));
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.store));
   if (deps.auth) app.use(deps.auth.router);

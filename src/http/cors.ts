@@ -33,6 +33,8 @@ export function corsHeaders<T extends Record<string, string | number>>(origin: s
     h['Access-Control-Allow-Origin'] = '*';
   }
   h['Access-Control-Expose-Headers'] = EXPOSED_HEADERS;
+  // every answer is what its Content-Type says (raw Binary content above all: never sniffed as HTML)
+  h['X-Content-Type-Options'] = 'nosniff';
   return headers;
 }
 

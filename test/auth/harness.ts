@@ -5,6 +5,8 @@ import request from 'supertest';
 import { createAuthModule } from '../../src/auth';
 import type { AuthOptions } from '../../src/auth/config';
 import { s256 } from '../../src/auth/crypto';
+import type { RawRoute } from '../../src/http/raw-routes';
+import type { Logger } from '../../src/log';
 import type { DocumentStore } from '../../src/storage/port';
 import { makeTestApp, type TestApp } from '../helpers/app';
 
@@ -26,7 +28,7 @@ export interface AuthServer {
  * The whole HTTP app with AUTH=on. `live` listens on a loopback port so that real clients
  * (fhirclient, Chromium, jwks_uri fetches) can reach it.
  */
-export async function startAuthServer(options: { live?: boolean; auth?: Partial<AuthOptions> } = {}): Promise<AuthServer> {
+export async function startAuthServer(options: { live?: boolean; auth?: Partial<AuthOptions>; logger?: Logger; rawRoutes?: RawRoute[] } = {}): Promise<AuthServer> {
   let server: Server | undefined;
   let origin = 'http://localhost:8080';
   const holder: { app?: Express } = {};
@@ -38,6 +40,8 @@ export async function startAuthServer(options: { live?: boolean; auth?: Partial<
   const base = `${origin}/fhir`;
   const testApp: TestApp = await makeTestApp({
     settings: { baseUrl: base },
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.rawRoutes ? { rawRoutes: options.rawRoutes } : {}),
     auth: (store) => createAuthModule({ store, baseUrl: base, adminClientSecret: ADMIN_SECRET, ...options.auth }),
   });
   holder.app = testApp.app;

@@ -9,7 +9,8 @@ let clock = Date.now();
 const CONF_SECRET = 'confidential-secret-0123456789';
 
 beforeAll(async () => {
-  s = await startAuthServer({ auth: { now: () => clock } });
+  // conf plays the resource server that introspects the app's tokens
+  s = await startAuthServer({ auth: { now: () => clock, introspectionClients: ['conf'] } });
   alice = await createResource(s, { resourceType: 'Patient', name: [{ family: 'Alice' }] });
   await registerBasics(s, alice);
   const conf = await admin(s, '/clients', { client_id: 'conf', type: 'confidential-symmetric', client_secret: CONF_SECRET, redirect_uris: [REDIRECT] });

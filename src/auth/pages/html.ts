@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Server-rendered pages: no framework, no script, accessible and mobile-friendly. */
 
 export const escapeHtml = (text: string): string =>
@@ -12,7 +14,26 @@ button{margin-top:1.25rem;padding:.7rem 1.2rem;font-size:1rem;border-radius:4px;
 button.secondary{background:#fff;color:#0b5cad}button:focus,input:focus,select:focus{outline:3px solid #f9a825;outline-offset:2px}
 .error{color:#a40e26;background:#ffe9ec;padding:.6rem;border-radius:4px}ul.scopes li{margin:.3rem 0}
 fieldset{border:0;padding:0;margin:0}legend{font-weight:600}.choice{display:flex;gap:.5rem;align-items:center;margin:.4rem 0}
-.choice input{width:auto}`;
+.choice input{width:auto}.choice label{margin:0;font-weight:400}`;
+
+/**
+ * The pages' only inline code is the stylesheet above, allowed by its hash: no script, no other
+ * style, no plugin, no frame may load, and no other site may frame a page (clickjacking of the
+ * sign-in and consent forms). `form-action` is left out on purpose: browsers apply it to the
+ * redirect that follows the consent form, which goes to the app's own redirect_uri.
+ */
+const STYLE_HASH = createHash('sha256').update(STYLE, 'utf8').digest('base64');
+export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'`;
+
+/** Headers of every HTML page: never framed, never sniffed, never cached, never leaking the URL (it may hold request ids). */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Content-Security-Policy': PAGE_CSP,
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+  'Referrer-Policy': 'no-referrer',
+});
 
 export function page(title: string, body: string): string {
   return `<!doctype html>
@@ -42,7 +63,7 @@ export interface PatientOption {
 
 export function pickerPage(o: { action: string; csrf: string; patients: PatientOption[]; appName: string }): string {
   const options = o.patients
-    .map((p, i) => `<div class="choice"><input type="radio" id="p${i}" name="patient" value="${escapeHtml(p.id)}"${i === 0 ? ' required' : ''}><label for="p${i}" style="margin:0;font-weight:400">${escapeHtml(p.label)}</label></div>`)
+    .map((p, i) => `<div class="choice"><input type="radio" id="p${i}" name="patient" value="${escapeHtml(p.id)}"${i === 0 ? ' required' : ''}><label for="p${i}">${escapeHtml(p.label)}</label></div>`)
     .join('');
   return page(
     'Choose a patient',

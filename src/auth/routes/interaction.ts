@@ -6,6 +6,7 @@ import { exists, patientLabelById, patientOptions } from '../fhir-data';
 import type { PendingDoc, SessionDoc, UserDoc } from '../model';
 import { consentPage, errorPage, loginPage, pickerPage } from '../pages/html';
 import { describeScope, splitScope } from '../scopes';
+import { AttemptGuard, TooManyAttempts } from '../throttle';
 import { redirectWith } from './authorize';
 
 /**
@@ -152,12 +153,26 @@ export async function login(req: Request, res: Response, deps: AuthDeps): Promis
     return;
   }
   const username = single(req.body, 'username') ?? '';
-  const user = await deps.c.users.findOne({ _id: username });
-  if (!(await verifySecret(single(req.body, 'password') ?? '', user?.passwordHash)) || !user) {
-    const csrf = deps.sessions.csrfToken(session);
-    res.status(401).type('html').send(loginPage({ action: `${deps.config.authPath}/login`, next, csrf, error: 'Wrong username or password.' }));
+  const again = (status: number, error: string) =>
+    res.status(status).type('html').send(loginPage({ action: `${deps.config.authPath}/login`, next, csrf: deps.sessions.csrfToken(session), error }));
+  // throttled per username (known or not: no enumeration) and per address, before the password is checked
+  const guard = deps.throttle.guard(req);
+  const key = AttemptGuard.userKey(username);
+  try {
+    await guard.before(key);
+  } catch (error) {
+    if (!(error instanceof TooManyAttempts)) throw error;
+    res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    again(429, `Too many failed sign-in attempts. Please try again in ${Math.ceil(error.retryAfterSeconds / 60)} minute(s).`);
     return;
   }
+  const user = await deps.c.users.findOne({ _id: username });
+  if (!(await verifySecret(single(req.body, 'password') ?? '', user?.passwordHash)) || !user) {
+    await guard.failed(key);
+    again(401, 'Wrong username or password.');
+    return;
+  }
+  await guard.succeeded(key);
   await deps.sessions.login(session, res, user._id);
   res.redirect(303, next);
 }

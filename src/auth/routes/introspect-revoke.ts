@@ -1,26 +1,35 @@
 import type { Request, Response } from 'express';
 import { authenticateClient } from '../client-auth';
+import { ADMIN_SCOPE } from '../config';
 import { sha256 } from '../crypto';
 import { formParams, type AuthDeps } from '../deps';
 import { invalidClient, invalidRequest } from '../errors';
+import { splitScope } from '../scopes';
 import { InvalidToken, type AccessClaims } from '../tokens';
 import { bearerClaims } from './bearer';
 
 /**
  * POST /auth/introspect (RFC 7662): callers authenticate as a confidential client or with an
- * admin token; an active access token is described, anything else is exactly {"active":false}.
+ * admin token; an active access token is described to the admin, to the designated resource
+ * servers (AUTH_INTROSPECTION_CLIENTS) and to the client it was issued to; anything else is
+ * exactly {"active":false}.
  * POST /auth/revoke (RFC 7009): the access token, its refresh tokens and every token of the
  * same grant are refused afterwards; unknown tokens are answered 200 as the RFC asks.
  */
 export async function introspect(req: Request, res: Response, deps: AuthDeps): Promise<void> {
   res.setHeader('Cache-Control', 'no-store');
   const params = formParams(req.body);
+  // who may learn about any token: admins and the designated resource servers; others only about their own
+  let mayIntrospect: (tokenClientId: string) => boolean;
   if (req.headers.authorization?.toLowerCase().startsWith('bearer ')) {
     const caller = await bearerClaims(req.headers.authorization, deps).catch(() => undefined);
     if (!caller || !caller.admin) throw invalidClient('Introspection needs client authentication or an admin token');
+    mayIntrospect = () => true;
   } else {
-    const { method } = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions);
+    const { client, method } = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions, deps.throttle.guard(req));
     if (method === 'none') throw invalidClient('Public clients cannot introspect tokens');
+    const anyToken = deps.config.introspectionClients.has(client._id) || splitScope(client.scope).includes(ADMIN_SCOPE);
+    mayIntrospect = (tokenClientId) => anyToken || tokenClientId === client._id;
   }
   if (!params.token) throw invalidRequest('token is required');
   let claims: AccessClaims;
@@ -32,6 +41,11 @@ export async function introspect(req: Request, res: Response, deps: AuthDeps): P
       return;
     }
     throw error;
+  }
+  if (!mayIntrospect(claims.client_id)) {
+    // RFC 7662 §2.2: a token the caller may not see is described exactly like an invalid one
+    res.json({ active: false });
+    return;
   }
   res.json({
     active: true,
@@ -53,9 +67,9 @@ export async function introspect(req: Request, res: Response, deps: AuthDeps): P
 export async function revoke(req: Request, res: Response, deps: AuthDeps): Promise<void> {
   res.setHeader('Cache-Control', 'no-store');
   const params = formParams(req.body);
-  const { client } = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions);
+  const { client } = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions, deps.throttle.guard(req));
   if (!params.token) throw invalidRequest('token is required');
-  const until = deps.config.now() + deps.config.accessTokenSeconds * 1000;
+  const until = deps.config.now() + deps.tokens.longestAccessTokenMs();
   const refresh = params.token_type_hint === 'access_token' ? null : await deps.c.refresh.findOne({ _id: sha256(params.token) });
   if (refresh) {
     if (refresh.clientId === client._id) {

@@ -22,7 +22,7 @@ export async function token(req: Request, res: Response, deps: AuthDeps): Promis
   if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grantType)) {
     throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
   }
-  const auth = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions);
+  const auth = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions, deps.throttle.guard(req));
   if (!auth.client.grantTypes.includes(grantType as never)) throw unauthorizedClient(`This client may not use ${grantType}`);
   let body: Record<string, unknown>;
   if (grantType === 'authorization_code') body = await authorizationCode(params, auth, deps);
@@ -37,8 +37,7 @@ async function authorizationCode(params: Params, { client }: AuthenticatedClient
   if (!doc || doc.clientId !== client._id) throw invalidGrant('The authorization code is invalid');
   if (doc.used) {
     // a replayed code: whatever it produced is revoked (RFC 6749 §4.1.2)
-    await deps.tokens.revokeGrant(doc.gid, deps.config.now() + deps.config.accessTokenSeconds * 1000);
-    await deps.c.refresh.deleteMany({ gid: doc.gid });
+    await revokeWholeGrant(deps, doc.gid);
     throw invalidGrant('The authorization code was already used');
   }
   const claimed = await deps.c.codes.replaceOne({ _id: doc._id, used: false }, { ...doc, used: true });
@@ -57,6 +56,7 @@ async function refreshToken(params: Params, { client }: AuthenticatedClient, dep
   if (!doc || doc.clientId !== client._id || doc.expiresAt <= now) throw invalidGrant('The refresh token is invalid or expired');
   if (!doc.offline && !(await deps.sessions.alive(doc.sessionId))) throw invalidGrant('The user session of this online refresh token ended');
   if (await deps.c.revoked.findOne({ _id: `g:${doc.gid}` })) throw invalidGrant('The refresh token was revoked');
+  if (doc.rotatedAt !== undefined) return replayed(deps, doc.gid);
   const original = splitScope(doc.scope);
   let scope = doc.scope;
   if (params.scope !== undefined) {
@@ -64,9 +64,26 @@ async function refreshToken(params: Params, { client }: AuthenticatedClient, dep
     if (requested.length === 0 || !isSubset(requested, original)) throw invalidScope('The requested scope exceeds the scope originally granted');
     scope = requested.join(' ');
   }
-  // rotation: the presented refresh token dies now, whoever wins a race
-  if ((await deps.c.refresh.deleteOne({ _id: doc._id })) !== 1) throw invalidGrant('The refresh token was already used');
+  // rotation: the presented refresh token dies now, whoever wins a race; the loser is a replay
+  const claimed = await deps.c.refresh.replaceOne({ _id: doc._id, rotatedAt: { $exists: false } }, { ...doc, rotatedAt: now });
+  if (claimed.matchedCount !== 1) return replayed(deps, doc.gid);
   return issue(grantOf(doc), deps, false, scope);
+}
+
+/**
+ * A rotated refresh token presented again was stolen or leaked (or its client lost a race with
+ * itself): nobody can tell the legitimate holder from the attacker, so the whole grant goes —
+ * the newer refresh token and every access token (RFC 9700 §4.14.2).
+ */
+async function replayed(deps: AuthDeps, gid: string): Promise<never> {
+  await revokeWholeGrant(deps, gid);
+  throw invalidGrant('The refresh token was already used; every token of its grant is now revoked');
+}
+
+/** Refuses every access token of the grant (revocation list, bearer cache included) and drops its refresh tokens. */
+async function revokeWholeGrant(deps: AuthDeps, gid: string): Promise<void> {
+  await deps.tokens.revokeGrant(gid, deps.config.now() + deps.tokens.longestAccessTokenMs());
+  await deps.c.refresh.deleteMany({ gid });
 }
 
 async function clientCredentials(params: Params, { client, method }: AuthenticatedClient, deps: AuthDeps) {

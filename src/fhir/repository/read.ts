@@ -6,6 +6,7 @@ import type { FhirContext } from '../request';
 import type { HistoryDocument } from '../resource-document';
 import { indexResource } from '../search/api';
 import { assertLive, findCurrent, findCurrentForRead, historyCollection } from './documents';
+import { withSecurityContext } from './security-context';
 import type { LiveDocument } from './write';
 
 /** read: the current version, access-checked; 404 when unknown, 410 when deleted. */
@@ -20,7 +21,7 @@ export async function readResource(
   // granular scopes are checked against the index entries; every other read can skip copying them
   const needsIndex = !ctx.access.unrestricted && ctx.access.grants.some((grant) => grant.constraints && grant.constraints.length > 0);
   const doc = await (needsIndex ? findCurrent : findCurrentForRead)(ctx, type, id, options.session ?? ctx.session);
-  if (doc) assertResourceAccess(ctx.access, interaction, type, doc);
+  if (doc) assertResourceAccess(ctx.access, interaction, type, await withSecurityContext(ctx, type, doc, options.session ?? ctx.session));
   assertLive(doc, type, id);
   return doc;
 }
@@ -38,11 +39,8 @@ export async function readVersion(
   if (!doc) throw notFound(`Version ${versionId} of ${type}/${id} is not known`);
   // a version is judged by its own content; a deletion by the compartments the resource had
   const indexed = doc.resource ? indexResource(doc.resource) : await findCurrent(ctx, type, id, session);
-  assertResourceAccess(ctx.access, 'vread', type, {
-    resource: doc.resource,
-    compartments: indexed?.compartments ?? [],
-    idx: indexed?.idx ?? {},
-  });
+  const judged = { resource: doc.resource, compartments: indexed?.compartments ?? [], idx: indexed?.idx ?? {} };
+  assertResourceAccess(ctx.access, 'vread', type, await withSecurityContext(ctx, type, judged, session));
   if (doc.deleted || !doc.resource) throw gone(`Version ${versionId} of ${type}/${id} is a deletion`);
   return doc as HistoryDocument & { resource: Resource };
 }

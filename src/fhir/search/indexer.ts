@@ -1,4 +1,4 @@
-import type { Resource } from 'fhir/r4';
+import type { Binary, Resource } from 'fhir/r4';
 import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
 import { patientCompartmentParams } from '../definitions/compartments';
@@ -232,5 +232,8 @@ export function indexResource(resource: Resource): Pick<ResourceDocument, 'idx' 
   for (const code of patientCompartmentParams(resource.resourceType)) {
     for (const ref of (idx[code] as string[] | undefined) ?? []) if (PATIENT_REF.test(ref)) compartments.add(ref);
   }
+  // Binary is in no compartment, but its securityContext names whose data it is (binary.html)
+  const securityContext = resource.resourceType === 'Binary' ? (resource as Binary).securityContext?.reference : undefined;
+  if (securityContext && PATIENT_REF.test(securityContext)) compartments.add(securityContext);
   return { idx, compartments: [...compartments] };
 }
