@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { noteForAudit } from '../audit-note';
 import { authenticateClient } from '../client-auth';
 import { sha256 } from '../crypto';
 import { formParams, type AuthDeps } from '../deps';
@@ -54,6 +55,7 @@ export async function revoke(req: Request, res: Response, deps: AuthDeps): Promi
   res.setHeader('Cache-Control', 'no-store');
   const params = formParams(req.body);
   const { client } = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions);
+  noteForAudit(res, { clientId: client._id });
   if (!params.token) throw invalidRequest('token is required');
   const until = deps.config.now() + deps.config.accessTokenSeconds * 1000;
   const refresh = params.token_type_hint === 'access_token' ? null : await deps.c.refresh.findOne({ _id: sha256(params.token) });
