@@ -1,4 +1,5 @@
 import type { AuditEventEntity, Coding } from 'fhir/r4';
+import { OutgoingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { authSubtype, CLIENT_ID_SYSTEM, LOGIN, outcomeOfStatus, SECURITY_ALERT, SECURITY_USER_ENTITY_ROLE, SYSTEM_OBJECT, USER_AUTHENTICATION, USER_ID_SYSTEM, type AuditAction } from './codes';
 import { patientEntity, type AuditActor, type AuditFacts } from './event';
@@ -46,9 +47,15 @@ export function authAuditMiddleware(authPath: string, record: (facts: AuditFacts
     if (!req.path.startsWith(`${authPath}/`) || (req.method !== 'POST' && req.method !== 'DELETE')) return next();
     const path = req.path.slice(authPath.length);
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    let ending = false;
+    // code after res.end() asks headersSent to know the answer is given (Express routers do):
+    // it is, though held back until its record is durable
+    Object.defineProperty(res, 'headersSent', { configurable: true, get: () => ending || sentByNode(res) });
     res.end = ((...args: unknown[]) => {
+      if (ending) return res;
       const kind = kindOf(req.method, path, bodyOf(req));
       if (!kind) return end(...args);
+      ending = true;
       const facts = authFacts(kind, req, res, path, args[0]);
       record(facts).then(
         () => end(...args),
@@ -62,6 +69,9 @@ export function authAuditMiddleware(authPath: string, record: (facts: AuditFacts
     next();
   };
 }
+
+const HEADERS_SENT = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent');
+const sentByNode = (res: Response): boolean => Boolean(HEADERS_SENT?.get?.call(res));
 
 /** The audit trail could not be written: the request is not acknowledged. */
 function refuse(res: Response, end: (...args: unknown[]) => Response): void {
