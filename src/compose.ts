@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { createAuditModule } from './audit';
+import { AUDIT_TYPE, createAuditModule } from './audit';
 import type { AuthModule } from './auth/api';
 import { createAuthModule } from './auth';
 import type { Config } from './config';
@@ -59,7 +59,8 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
           onError: (error) => logger.error({ err: { type: (error as Error)?.name } }, 'audit trail failure'),
         })
       : undefined;
-    if (audit) settings.readOnlyTypes = audit.readOnlyTypes;
+    // the API never writes the trail, whether or not it is being recorded
+    settings.readOnlyTypes = [AUDIT_TYPE];
     const auth = config.auth ? await createAuthModule({ store, baseUrl: config.baseUrl, logger, adminClientSecret: env.ADMIN_CLIENT_SECRET }) : undefined;
     // BINARY_MAX_BYTES accepts sizes like `100mb` (parsed by config); the telehealth parser wants plain bytes
     const telehealthEnv = { ...env };
