@@ -25,6 +25,9 @@ describe('configuration', () => {
       maxJsonDepth: 128,
       maxStringLength: 1024 * 1024,
       maxBodyElements: 1_000_000,
+      audit: true,
+      auditRetentionDays: 2190,
+      auditPatientAccess: false,
     });
     expect(c.mongodbUri).toBeUndefined();
   });
