@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   // the load before we start tells whether the machine was shared (then only ratios mean much)
   const loadBefore = loadavg()[0] ?? 0;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-bench-'));
-  const auditDirs = [mkdtempSync(path.join(tmpdir(), 'telefhir-bench-a-')), mkdtempSync(path.join(tmpdir(), 'telefhir-bench-b-'))];
+  const auditDirs = ['a', 'b', 'c'].map((v) => mkdtempSync(path.join(tmpdir(), `telefhir-bench-${v}-`)));
   const servers: RunningServer[] = [];
   try {
     const nodeRef = await spawnServer({ script: 'dist/bench/lib/reference-server.js', args: ['--kind', 'node'], readyPath: '/' });
@@ -77,12 +77,19 @@ async function main(): Promise<void> {
     await step('update Patient', telefhir.url, { method: 'PUT', path: updates[0]?.path ?? '', headers: FHIR_JSON, vary: () => updates[turn++ % updates.length] as { path: string; body: string } });
 
     const authOn = { AUTH: 'on', ADMIN_CLIENT_SECRET: adminSecret };
-    const withoutAudit = await spawnTelefhir(auditDirs[0] as string, { ...authOn, AUDIT: 'off' });
-    servers.push(withoutAudit);
-    const withAudit = await spawnTelefhir(auditDirs[1] as string, { ...authOn, AUDIT: 'on' });
-    servers.push(withAudit);
-    const audit = await compareAudit(withoutAudit, withAudit, adminSecret, { rounds, duration, connections });
-    results.push(audit.without, audit.with);
+    const variants: Array<{ name: string; env: Record<string, string> }> = [
+      { name: 'read Patient, AUTH=on, AUDIT=off (A)', env: { AUDIT: 'off' } },
+      { name: 'read Patient, AUTH=on, AUDIT=on (B, durable before the answer)', env: { AUDIT: 'on' } },
+      { name: 'read Patient, AUTH=on, AUDIT=on, AUDIT_DURABILITY=async (C)', env: { AUDIT: 'on', AUDIT_DURABILITY: 'async' } },
+    ];
+    const started = [];
+    for (const [i, v] of variants.entries()) {
+      const server = await spawnTelefhir(auditDirs[i] as string, { ...authOn, ...v.env });
+      servers.push(server);
+      started.push({ name: v.name, server });
+    }
+    const audit = await compareAudit(started, adminSecret, { rounds, duration, connections });
+    results.push(...audit.medians);
 
     const [nodeResult, expressResult] = results;
     const table = markdownTable(results, nodeResult as LoadResult, expressResult as LoadResult);
@@ -90,8 +97,9 @@ async function main(): Promise<void> {
       `Node ${process.version} · ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}) · load average ${loadBefore.toFixed(1)} at start · ` +
       'embedded store · AUTH=off · loopback. Load generator and servers share the machine: compare ratios, not absolute numbers.\n\n';
     const auditLine =
-      `\nAudit trail on reads (AUTH=on, Bearer): ${rounds} interleaved A/B rounds, req/s ${audit.rounds.map(([a, b]) => `${a}/${b}`).join(', ')}; ` +
-      `median overhead of AUDIT=on: ${audit.overheadPercent} %.\n`;
+      `\nAudit trail on reads (AUTH=on, Bearer): ${rounds} interleaved A/B/C rounds, req/s A ${audit.rounds[0]?.join(', ')}; ` +
+      `B ${audit.rounds[1]?.join(', ')}; C ${audit.rounds[2]?.join(', ')}. ` +
+      `Median overhead vs A: B ${audit.overheadPercent[0]} %, C ${audit.overheadPercent[1]} %.\n`;
     const markdown = header + table + '\n' + auditLine;
     process.stdout.write('\n' + markdown);
     const outDir = path.join(repoRoot(), 'bench', 'results');

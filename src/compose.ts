@@ -56,6 +56,7 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
           baseUrl: config.baseUrl,
           retentionDays: config.auditRetentionDays,
           patientAccess: config.auditPatientAccess,
+          durability: config.auditDurability,
           onError: (error) => logger.error({ err: { type: (error as Error)?.name } }, 'audit trail failure'),
         })
       : undefined;

@@ -70,6 +70,8 @@ export interface Config {
   auditRetentionDays: number;
   /** AUDIT_PATIENT_ACCESS: `on` lets a patient-scoped app granted patient/AuditEvent.rs read its patient's records (off). */
   auditPatientAccess: boolean;
+  /** AUDIT_DURABILITY: `ack` answers once the request's audit record is durable; `async` commits it in the background (ack). */
+  auditDurability: 'ack' | 'async';
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -188,6 +190,7 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     audit: onOff(oneOf('AUDIT', ['on', 'off', 'true', 'false', '1', '0'], 'on')),
     auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 2190, 0, 100000),
     auditPatientAccess: onOff(oneOf('AUDIT_PATIENT_ACCESS', ['on', 'off', 'true', 'false', '1', '0'], 'off')),
+    auditDurability: oneOf('AUDIT_DURABILITY', ['ack', 'async'] as const, 'ack'),
   };
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   if (problems.length > 0) throw new ConfigError(problems);

@@ -3,19 +3,25 @@ import { benchPatient } from './payloads';
 import type { RunningServer } from './server';
 
 /**
- * The cost of the audit trail on reads: GET Patient/[id] with a Bearer token on two servers started
- * side by side, AUTH=on with AUDIT=off (A) and AUTH=on with AUDIT=on (B). Rounds are interleaved
- * (A, B, A, B, …) so that a change of machine load hits both alike; the medians are reported.
+ * The cost of the audit trail on reads: GET Patient/[id] with a Bearer token on servers started
+ * side by side — AUTH=on with AUDIT=off (the reference), then each audited variant. Rounds are
+ * interleaved (A, B, C, A, B, C, …) so that a change of machine load hits every variant alike;
+ * the medians are reported.
  */
 const FHIR_JSON = { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json' };
 
+export interface AuditVariant {
+  name: string;
+  server: RunningServer;
+}
+
 export interface AuditComparison {
-  without: LoadResult;
-  with: LoadResult;
-  /** req/s of every round, A then B. */
-  rounds: Array<[number, number]>;
-  /** 1 − median(B)/median(A), in percent. */
-  overheadPercent: number;
+  /** Median rows, the reference first. */
+  medians: LoadResult[];
+  /** req/s of every round, one array per variant. */
+  rounds: number[][];
+  /** 1 − median(variant)/median(reference), in percent, per audited variant. */
+  overheadPercent: number[];
 }
 
 async function bearerToken(url: string, adminSecret: string): Promise<string> {
@@ -49,31 +55,24 @@ function medianResult(name: string, rounds: LoadResult[]): LoadResult {
   return { name, rps: pick((r) => r.rps), p50: pick((r) => r.p50), p99: pick((r) => r.p99), total: sum((r) => r.total), errors: sum((r) => r.errors), non2xx: sum((r) => r.non2xx) };
 }
 
-export async function compareAudit(
-  a: RunningServer,
-  b: RunningServer,
-  adminSecret: string,
-  run: { rounds: number; duration: number; connections: number },
-): Promise<AuditComparison> {
-  const targets = [await readTarget(a, adminSecret), await readTarget(b, adminSecret)] as const;
-  const servers = [a, b] as const;
-  const names = ['read Patient, AUTH=on, AUDIT=off (A)', 'read Patient, AUTH=on, AUDIT=on (B)'] as const;
+export async function compareAudit(variants: AuditVariant[], adminSecret: string, run: { rounds: number; duration: number; connections: number }): Promise<AuditComparison> {
+  const targets = [];
+  for (const v of variants) targets.push(await readTarget(v.server, adminSecret));
   const warm = { duration: Math.min(2, run.duration), connections: run.connections };
-  for (const i of [0, 1] as const) await load(names[i], servers[i].url, targets[i], warm);
-  const results: [LoadResult[], LoadResult[]] = [[], []];
+  for (const [i, v] of variants.entries()) await load(v.name, v.server.url, targets[i] as { path: string }, warm);
+  const results: LoadResult[][] = variants.map(() => []);
   for (let round = 1; round <= run.rounds; round++) {
-    for (const i of [0, 1] as const) {
-      const r = await load(names[i], servers[i].url, targets[i], run);
-      process.stderr.write(`round ${round} ${names[i]}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms\n`);
-      results[i].push(r);
+    for (const [i, v] of variants.entries()) {
+      const r = await load(v.name, v.server.url, targets[i] as { path: string }, run);
+      process.stderr.write(`round ${round} ${v.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms\n`);
+      results[i]?.push(r);
     }
   }
-  const without = medianResult(`${names[0]}, median of ${run.rounds}`, results[0]);
-  const withAudit = medianResult(`${names[1]}, median of ${run.rounds}`, results[1]);
+  const medians = variants.map((v, i) => medianResult(`${v.name}, median of ${run.rounds}`, results[i] ?? []));
+  const reference = medians[0]?.rps ?? 0;
   return {
-    without,
-    with: withAudit,
-    rounds: results[0].map((r, i) => [Math.round(r.rps), Math.round(results[1][i]?.rps ?? 0)]),
-    overheadPercent: without.rps > 0 ? Math.round((1 - withAudit.rps / without.rps) * 1000) / 10 : 0,
+    medians,
+    rounds: results.map((list) => list.map((r) => Math.round(r.rps))),
+    overheadPercent: medians.slice(1).map((m) => (reference > 0 ? Math.round((1 - m.rps / reference) * 1000) / 10 : 0)),
   };
 }

@@ -24,6 +24,12 @@ export interface AuditOptions {
   purgeEveryMs?: number;
   /** AUDIT_PATIENT_ACCESS: a patient-scoped app granted patient/AuditEvent.rs sees its patient's records. */
   patientAccess?: boolean;
+  /**
+   * AUDIT_DURABILITY: `ack` (default) releases an answer once its records are durable; `async`
+   * releases it at once and commits in the background (faster; a crash loses the records of the
+   * last moments).
+   */
+  durability?: 'ack' | 'async';
   onError?: (error: unknown) => void;
 }
 
@@ -50,7 +56,7 @@ export function createAuditModule(options: AuditOptions): AuditModule {
   const source: AuditSourceInfo = { baseUrl: options.baseUrl };
   const writer = new AuditWriter(options.store);
   const onError = options.onError ?? (() => undefined);
-  const write = async (facts: AuditFacts[]): Promise<void> => {
+  const durable = async (facts: AuditFacts[]): Promise<void> => {
     try {
       await writer.write(facts.map((f) => buildAuditEvent(f, source)));
     } catch (error) {
@@ -60,6 +66,11 @@ export function createAuditModule(options: AuditOptions): AuditModule {
       });
     }
   };
+  const background = (facts: AuditFacts[]): Promise<void> => {
+    writer.write(facts.map((f) => buildAuditEvent(f, source))).catch(onError);
+    return Promise.resolve();
+  };
+  const write = options.durability === 'async' ? background : durable;
   const days = options.retentionDays ?? 0;
   const stop = days > 0 ? schedulePurge(options.store, days, options.purgeEveryMs ?? 3600_000, onError) : () => undefined;
   const observer: RequestObserver = {

@@ -156,6 +156,13 @@ describe('the trail is read-only through the API', () => {
     expect((await call('get', `/fhir/AuditEvent/${existing.id}`).expect(200)).body.outcome).toBe(existing.outcome);
   });
 
+  it('the CapabilityStatement offers AuditEvent for reading and searching only', async () => {
+    const metadata = await request(s.app).get('/fhir/metadata').expect(200);
+    const entry = (metadata.body.rest[0].resource as Array<{ type: string; interaction: Array<{ code: string }>; conditionalDelete?: string }>).find((r) => r.type === 'AuditEvent');
+    expect(entry?.interaction.map((i) => i.code).sort()).toEqual(['history-instance', 'history-type', 'read', 'search-type', 'vread']);
+    expect(entry?.conditionalDelete).toBeUndefined();
+  });
+
   it('refuses them inside a batch and a transaction too', async () => {
     const entry = { request: { method: 'POST', url: 'AuditEvent' }, resource: auditEvent };
     const batch = await call('post', '/fhir', { resourceType: 'Bundle', type: 'batch', entry: [entry] }).expect(200);

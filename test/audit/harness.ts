@@ -25,11 +25,11 @@ export interface AuditedServer extends AuthServer {
  * The app wired as src/compose.ts wires it with AUTH=on and AUDIT=on (auth module, audit
  * observer and /auth middleware, read-only AuditEvent), on a fresh embedded store.
  */
-export async function startAuditedServer(options: { patientAccess?: boolean; dataDir?: string } = {}): Promise<AuditedServer> {
+export async function startAuditedServer(options: { patientAccess?: boolean; dataDir?: string; durability?: 'ack' | 'async' } = {}): Promise<AuditedServer> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'telefhir-audit-'));
   const store = await openEmbeddedStore({ dataDir });
   const base = 'http://localhost:8080/fhir';
-  const audit = createAuditModule({ store, baseUrl: base, patientAccess: options.patientAccess ?? false });
+  const audit = createAuditModule({ store, baseUrl: base, patientAccess: options.patientAccess ?? false, durability: options.durability ?? 'ack' });
   const auth = await createAuthModule({ store, baseUrl: base, adminClientSecret: ADMIN_SECRET });
   await ensureFhirCollections(store);
   await ensureStartupSearchIndexes(store);

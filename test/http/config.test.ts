@@ -28,6 +28,7 @@ describe('configuration', () => {
       audit: true,
       auditRetentionDays: 2190,
       auditPatientAccess: false,
+      auditDurability: 'ack',
     });
     expect(c.mongodbUri).toBeUndefined();
   });
