@@ -109,10 +109,13 @@ function entitiesOf(record: InteractionRecord, code: string, access: AccessConte
   return entities;
 }
 
+const CREDENTIAL_PARAMS = new Set(['access_token', 'refresh_token', 'id_token', 'token', 'client_secret', 'client_assertion', 'password']);
+
 /** The search (or history, or GET operation) as the client sent it: path and query string. */
 function queryText(record: InteractionRecord): string | undefined {
   const { request } = record;
-  const params = new URLSearchParams(request.query);
+  // credentials a client might put in a URL are never recorded
+  const params = new URLSearchParams(request.query.filter(([name]) => !CREDENTIAL_PARAMS.has(name.toLowerCase())));
   if (typeof request.body === 'string' && request.method === 'POST' && request.path.endsWith('_search')) {
     for (const [name, value] of new URLSearchParams(request.body)) params.append(name, value);
   }

@@ -1,26 +1,23 @@
-import { historyCollectionName } from '../fhir/resource-document';
 import type { DocumentStore } from '../storage/port';
 import { AUDIT_TYPE } from './writer';
 
 const DAY_MS = 24 * 3600 * 1000;
-/** Records deleted per round: each round is one indexed range read and two deletes, then a yield. */
+/** Records deleted per round: each round is one indexed range read and one delete by id, then a yield. */
 const CHUNK = 500;
 
 /**
  * Deletes the audit records older than `days` (AUDIT_RETENTION_DAYS), oldest first, in chunks
  * found through the `lastUpdated` index (recorded time) and deleted by id, so neither the read
- * nor the delete scans a collection. Returns how many records were deleted.
+ * nor the delete scans a collection. (Records have no history documents: see writer.ts.) Returns how many records were deleted.
  */
 export async function purgeAuditRecords(store: DocumentStore, days: number, now = Date.now()): Promise<number> {
   const cutoff = now - days * DAY_MS;
   const current = store.collection(AUDIT_TYPE);
-  const history = store.collection(historyCollectionName(AUDIT_TYPE));
   let deleted = 0;
   for (;;) {
     const old = await current.find({ lastUpdatedMs: { $lt: cutoff } }, { sort: { lastUpdatedMs: -1, _id: -1 }, limit: CHUNK, projection: { _id: 1 } });
     if (old.length === 0) return deleted;
     const ids = old.map((doc) => doc._id);
-    await history.deleteMany({ id: { $in: ids } });
     deleted += await current.deleteMany({ _id: { $in: ids } });
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

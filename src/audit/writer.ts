@@ -1,6 +1,6 @@
 import type { AuditEvent } from 'fhir/r4';
 import { newResourceId } from '../fhir/repository/ids';
-import { historyCollectionName, type HistoryDocument, type ResourceDocument } from '../fhir/resource-document';
+import type { ResourceDocument } from '../fhir/resource-document';
 import { indexResource } from '../fhir/search/api';
 import type { DocumentStore } from '../storage/port';
 
@@ -76,14 +76,14 @@ export class AuditWriter {
     return this.queue.splice(0, n);
   }
 
+  /**
+   * Current documents only: a record never changes, so it has no history to keep, and leaving
+   * `AuditEvent_history` empty keeps the trail out of `_history` listings (which it would flood).
+   */
   private commit(docs: ResourceDocument[]): Promise<void> {
     const current = this.store.collection<ResourceDocument>(AUDIT_TYPE);
-    const history = this.store.collection<HistoryDocument>(historyCollectionName(AUDIT_TYPE));
     return this.store.withTransaction(async (session) => {
-      for (const doc of docs) {
-        await current.insertOne(doc, { session });
-        await history.insertOne(historyOf(doc), { session });
-      }
+      for (const doc of docs) await current.insertOne(doc, { session });
     });
   }
 }
@@ -96,17 +96,4 @@ function documentOf(event: AuditEvent): ResourceDocument {
   const resource = { resourceType, id, meta: { versionId: '1', lastUpdated }, ...rest } as AuditEvent;
   const { idx, compartments } = indexResource(resource);
   return { _id: id, versionId: 1, lastUpdated, lastUpdatedMs: Date.parse(lastUpdated), deleted: false, resource, idx, compartments };
-}
-
-function historyOf(doc: ResourceDocument): HistoryDocument {
-  return {
-    _id: `${doc._id}/1`,
-    id: doc._id,
-    versionId: 1,
-    lastUpdated: doc.lastUpdated,
-    lastUpdatedMs: doc.lastUpdatedMs,
-    deleted: false,
-    method: 'POST',
-    ...(doc.resource ? { resource: doc.resource } : {}),
-  };
 }

@@ -59,6 +59,10 @@ describe('an AuditEvent per FHIR interaction', () => {
     expect(search.action).toBe('R');
     expect(queryOf(search)).toBe(`Observation?patient=${patient}&code=8867-4`);
     expect(entityRefs(search)).toEqual([`Patient/${patient}`]);
+    // a credential put in the URL by a careless client is not copied into the trail
+    const careless = await one('get', `/fhir/Observation?patient=${patient}&access_token=leaked-token-123`, undefined, 400);
+    expect(queryOf(careless)).toBe(`Observation?patient=${patient}`);
+    expect(JSON.stringify(careless)).not.toContain('leaked-token-123');
   });
 
   it('create, update, patch and delete: actions C, U, U, D on the resource', async () => {
@@ -159,7 +163,7 @@ describe('the trail is read-only through the API', () => {
   it('the CapabilityStatement offers AuditEvent for reading and searching only', async () => {
     const metadata = await request(s.app).get('/fhir/metadata').expect(200);
     const entry = (metadata.body.rest[0].resource as Array<{ type: string; interaction: Array<{ code: string }>; conditionalDelete?: string }>).find((r) => r.type === 'AuditEvent');
-    expect(entry?.interaction.map((i) => i.code).sort()).toEqual(['history-instance', 'history-type', 'read', 'search-type', 'vread']);
+    expect(entry?.interaction.map((i) => i.code).sort()).toEqual(['read', 'search-type']);
     expect(entry?.conditionalDelete).toBeUndefined();
   });
 

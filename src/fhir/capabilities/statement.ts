@@ -62,9 +62,9 @@ function build(services: Pick<FhirServices, 'settings' | 'operations'>, implemen
   };
 }
 
-const WRITE_CODES = new Set(['create', 'update', 'patch', 'delete']);
+const WRITE_CODES = new Set(['create', 'update', 'patch', 'delete', 'vread', 'history-instance', 'history-type']);
 
-/** A type the server writes itself (AuditEvent): read and search only. */
+/** A type the server writes itself (AuditEvent, one version per record, no history kept): read and search only. */
 function readOnly(entry: CapabilityStatementRestResource): CapabilityStatementRestResource {
   const copy: CapabilityStatementRestResource = { ...entry, interaction: (entry.interaction ?? []).filter((i) => !WRITE_CODES.has(i.code)) };
   delete copy.updateCreate;
