@@ -78,6 +78,9 @@ describe('AUDIT_PATIENT_ACCESS off (default)', () => {
     expect(resources(everything).filter((r) => r.resourceType === 'AuditEvent')).toEqual([]);
     const revinclude = await get(s, `Patient?_id=${alice}&_revinclude=AuditEvent:patient`, token);
     expect(resources(revinclude).filter((r) => r.resourceType === 'AuditEvent')).toEqual([]);
+    // nor for the admin: $everything is the patient's record, not the trail about it
+    const adminEverything = await get(s, `Patient/${alice}/$everything`, s.adminToken).expect(200);
+    expect(resources(adminEverything).filter((r) => r.resourceType === 'AuditEvent')).toEqual([]);
     const practitioner = await tokensFor(s, { scope: 'openid fhirUser user/*.rs' });
     expect((await get(s, 'AuditEvent', practitioner.body.access_token)).status).toBe(403);
   });

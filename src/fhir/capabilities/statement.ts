@@ -72,6 +72,7 @@ function readOnly(entry: CapabilityStatementRestResource): CapabilityStatementRe
   delete copy.conditionalUpdate;
   delete copy.conditionalDelete;
   delete copy.versioning;
+  copy.readHistory = false;
   return copy;
 }
 
