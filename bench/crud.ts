@@ -2,14 +2,17 @@
  * CRUD benchmark of the BUILT server (node dist/src/main.js, embedded store, AUTH=off, loopback):
  * read of a Patient, create of an Observation, update of a Patient — each against two references
  * in the same run, a bare node:http server and a bare Express 5 app answering a fixed ~1.5 KB JSON.
+ * Then the audit trail's cost on reads: AUTH=on without and with AUDIT, in interleaved A/B rounds
+ * (bench/lib/audit-ab.ts), reported as medians.
  * Prints a Markdown table and writes it to bench/results/crud.md.
  *
  *   npm run bench:crud                                  # 50 connections, 10 s per scenario
- *   npm run bench:crud -- --duration 3 --connections 20
+ *   npm run bench:crud -- --duration 3 --connections 20 --rounds 3
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { compareAudit } from './lib/audit-ab';
 import { load, type LoadRequest, type LoadResult } from './lib/load';
 import { numberOption } from './lib/options';
 import { benchObservation, benchPatient } from './lib/payloads';
@@ -35,16 +38,20 @@ async function main(): Promise<void> {
   const duration = option('duration', 10, 120);
   const connections = option('connections', 50, 500);
   const run = { duration, connections };
+  const rounds = option('rounds', 3, 20);
+  const adminSecret = `bench-${Math.random().toString(36).slice(2)}-secret`;
   // the load before we start tells whether the machine was shared (then only ratios mean much)
   const loadBefore = loadavg()[0] ?? 0;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-bench-'));
+  const auditDirs = ['a', 'b', 'c'].map((v) => mkdtempSync(path.join(tmpdir(), `telefhir-bench-${v}-`)));
   const servers: RunningServer[] = [];
   try {
     const nodeRef = await spawnServer({ script: 'dist/bench/lib/reference-server.js', args: ['--kind', 'node'], readyPath: '/' });
     servers.push(nodeRef);
     const expressRef = await spawnServer({ script: 'dist/bench/lib/reference-server.js', args: ['--kind', 'express'], readyPath: '/' });
     servers.push(expressRef);
-    const telefhir = await spawnTelefhir(dataDir);
+    // the rows above the audit comparison keep their meaning: AUTH=off, no audit trail
+    const telefhir = await spawnTelefhir(dataDir, { AUDIT: 'off' });
     servers.push(telefhir);
 
     const patients = await seedPatients(telefhir.url, connections);
@@ -69,12 +76,31 @@ async function main(): Promise<void> {
     // PUT Patient/[id], rotating over the seeded patients so that writers rarely contend on one document
     await step('update Patient', telefhir.url, { method: 'PUT', path: updates[0]?.path ?? '', headers: FHIR_JSON, vary: () => updates[turn++ % updates.length] as { path: string; body: string } });
 
+    const authOn = { AUTH: 'on', ADMIN_CLIENT_SECRET: adminSecret };
+    const variants: Array<{ name: string; env: Record<string, string> }> = [
+      { name: 'read Patient, AUTH=on, AUDIT=off (A)', env: { AUDIT: 'off' } },
+      { name: 'read Patient, AUTH=on, AUDIT=on (B, durable before the answer)', env: { AUDIT: 'on' } },
+      { name: 'read Patient, AUTH=on, AUDIT=on, AUDIT_DURABILITY=async (C)', env: { AUDIT: 'on', AUDIT_DURABILITY: 'async' } },
+    ];
+    const started = [];
+    for (const [i, v] of variants.entries()) {
+      const server = await spawnTelefhir(auditDirs[i] as string, { ...authOn, ...v.env });
+      servers.push(server);
+      started.push({ name: v.name, server });
+    }
+    const audit = await compareAudit(started, adminSecret, { rounds, duration, connections });
+    results.push(...audit.medians);
+
     const [nodeResult, expressResult] = results;
     const table = markdownTable(results, nodeResult as LoadResult, expressResult as LoadResult);
     const header = `# CRUD benchmark\n\n${new Date().toISOString().slice(0, 10)} · ${connections} connections · ${duration} s per row · ` +
       `Node ${process.version} · ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}) · load average ${loadBefore.toFixed(1)} at start · ` +
       'embedded store · AUTH=off · loopback. Load generator and servers share the machine: compare ratios, not absolute numbers.\n\n';
-    const markdown = header + table + '\n';
+    const auditLine =
+      `\nAudit trail on reads (AUTH=on, Bearer): ${rounds} interleaved A/B/C rounds, req/s A ${audit.rounds[0]?.join(', ')}; ` +
+      `B ${audit.rounds[1]?.join(', ')}; C ${audit.rounds[2]?.join(', ')}. ` +
+      `Median overhead vs A: B ${audit.overheadPercent[0]} %, C ${audit.overheadPercent[1]} %.\n`;
+    const markdown = header + table + '\n' + auditLine;
     process.stdout.write('\n' + markdown);
     const outDir = path.join(repoRoot(), 'bench', 'results');
     mkdirSync(outDir, { recursive: true });
@@ -82,6 +108,7 @@ async function main(): Promise<void> {
   } finally {
     for (const s of servers.reverse()) await s.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of auditDirs) rmSync(dir, { recursive: true, force: true });
   }
 }
 

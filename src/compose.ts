@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { AUDIT_TYPE, createAuditModule } from './audit';
 import type { AuthModule } from './auth/api';
 import { createAuthModule } from './auth';
 import type { Config } from './config';
@@ -48,6 +49,19 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
       searchMaxIncluded: config.searchMaxIncluded,
       bodyLimits: { maxDepth: config.maxJsonDepth, maxStringLength: config.maxStringLength, maxElements: config.maxBodyElements },
     };
+    // the audit trail (AUDIT=on): AuditEvent records of every interaction, read-only through the API
+    const audit = config.audit
+      ? createAuditModule({
+          store,
+          baseUrl: config.baseUrl,
+          retentionDays: config.auditRetentionDays,
+          patientAccess: config.auditPatientAccess,
+          durability: config.auditDurability,
+          onError: (error) => logger.error({ err: { type: (error as Error)?.name } }, 'audit trail failure'),
+        })
+      : undefined;
+    // the API never writes the trail, whether or not it is being recorded
+    settings.readOnlyTypes = [AUDIT_TYPE];
     const auth = config.auth ? await createAuthModule({ store, baseUrl: config.baseUrl, logger, adminClientSecret: env.ADMIN_CLIENT_SECRET }) : undefined;
     // BINARY_MAX_BYTES accepts sizes like `100mb` (parsed by config); the telehealth parser wants plain bytes
     const telehealthEnv = { ...env };
@@ -64,6 +78,7 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
       logger,
       maxBodyBytes: config.maxBodyBytes,
       maxBodyDrainBytes: config.maxBodyDrainBytes,
+      ...audit?.appDeps,
     });
     const started = Date.now();
     warmUpSchemaValidator();

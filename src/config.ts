@@ -64,6 +64,16 @@ export interface Config {
   maxBodyElements: number;
   /** WORKERS: server processes on this machine (1); more than one needs MONGODB_URI (src/cluster.ts). */
   workers: number;
+
+  // The audit trail (src/audit)
+  /** AUDIT: `on` records an AuditEvent for every FHIR interaction and authorization event, `off` records nothing (on). */
+  audit: boolean;
+  /** AUDIT_RETENTION_DAYS: audit records older than this are purged hourly; 0 keeps them forever (2190, six years). */
+  auditRetentionDays: number;
+  /** AUDIT_PATIENT_ACCESS: `on` lets a patient-scoped app granted patient/AuditEvent.rs read its patient's records (off). */
+  auditPatientAccess: boolean;
+  /** AUDIT_DURABILITY: `ack` answers once the request's audit record is durable; `async` commits it in the background (ack). */
+  auditDurability: 'ack' | 'async';
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -184,10 +194,18 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     maxStringLength: integer('MAX_STRING_LENGTH', 1024 * 1024, 1024, 1024 ** 3),
     maxBodyElements: integer('MAX_BODY_ELEMENTS', 1_000_000, 1000, 100_000_000),
     workers,
+    audit: onOff(oneOf('AUDIT', ['on', 'off', 'true', 'false', '1', '0'], 'on')),
+    auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 2190, 0, 100000),
+    auditPatientAccess: onOff(oneOf('AUDIT_PATIENT_ACCESS', ['on', 'off', 'true', 'false', '1', '0'], 'off')),
+    auditDurability: oneOf('AUDIT_DURABILITY', ['ack', 'async'] as const, 'ack'),
   };
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function onOff(value: string): boolean {
+  return value === 'on' || value === 'true' || value === '1';
 }
 
 function isHttpUrl(value: string): boolean {

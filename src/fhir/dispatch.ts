@@ -1,7 +1,8 @@
 import type { FhirContext, FhirRequest, FhirResponse } from './request';
 import { useEntryDispatcher } from './interactions/batch';
 import { assertBodyWithinLimits } from './limits/body-limits';
-import { matchRoute } from './router';
+import { FhirError, notSupported } from './outcome';
+import { matchRoute, type MatchedRoute } from './router';
 
 /**
  * The single entry point of the FHIR layer: checks the request body against the body limits
@@ -14,8 +15,29 @@ export async function dispatch(req: FhirRequest, ctx: FhirContext): Promise<Fhir
   return route(req, ctx);
 }
 
-function route(req: FhirRequest, ctx: FhirContext): Promise<FhirResponse> {
-  const { route: matched, params } = matchRoute(req.method, req.path);
+const WRITES = new Set(['create', 'update', 'conditional-update', 'patch', 'conditional-patch', 'delete', 'conditional-delete']);
+
+async function route(req: FhirRequest, ctx: FhirContext): Promise<FhirResponse> {
+  if (!ctx.trail) return routed(matchRoute(req.method, req.path), req, ctx);
+  // the audit trail wants every interaction, failed ones included
+  let matched: MatchedRoute | undefined;
+  try {
+    matched = matchRoute(req.method, req.path);
+    const response = await routed(matched, req, ctx);
+    ctx.trail.push({ request: req, interaction: matched.route.interaction, ...matched.params, status: response.status, response });
+    return response;
+  } catch (error) {
+    const status = error instanceof FhirError ? error.status : 500;
+    ctx.trail.push({ request: req, interaction: matched?.route.interaction, ...matched?.params, status, error });
+    throw error;
+  }
+}
+
+function routed({ route: matched, params }: MatchedRoute, req: FhirRequest, ctx: FhirContext): Promise<FhirResponse> {
+  const readOnly = ctx.settings.readOnlyTypes;
+  if (readOnly && params.type && WRITES.has(matched.interaction) && readOnly.includes(params.type)) {
+    throw notSupported(`${params.type} is written by the server only: ${matched.interaction} is not allowed`);
+  }
   return matched.handler(req, ctx, params);
 }
 

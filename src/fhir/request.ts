@@ -59,6 +59,8 @@ export interface FhirSettings {
   security?: CapabilityStatementRestSecurity;
   /** Hostile input: nesting, string and element bounds of every request body (DEFAULT_BODY_LIMITS when absent). */
   bodyLimits?: BodyLimits;
+  /** Types the API may read but never create, update, patch or delete (405), e.g. the server-written AuditEvent. */
+  readOnlyTypes?: readonly string[];
 }
 
 /** An operation handler such as `$validate`, `$everything`, `$start-visit`. */
@@ -118,6 +120,47 @@ export interface FhirContext extends FhirServices {
    * embedded engine would wait for itself).
    */
   session?: TxSession;
+  /**
+   * When set (by the HTTP layer, for the audit trail), every interaction dispatched for this
+   * request — the request itself and each batch/transaction entry — appends what it did here.
+   */
+  trail?: InteractionRecord[];
+}
+
+/** One dispatched interaction and how it ended, as the audit trail sees it. */
+export interface InteractionRecord {
+  request: FhirRequest;
+  /** The matched interaction of the routing table; absent when the path matched none. */
+  interaction?: string;
+  type?: string;
+  id?: string;
+  vid?: string;
+  op?: string;
+  target?: string;
+  status: number;
+  response?: FhirResponse;
+  /** The FhirError (or other failure) the interaction ended with. */
+  error?: unknown;
+}
+
+/** What the HTTP layer reports of each FHIR request once its answer is known, before releasing it. */
+export interface RequestReport {
+  request: FhirRequest;
+  status: number;
+  /** Absent when the request failed before its token was resolved (401). */
+  access?: AccessContext;
+  /** The peer address of the connection. */
+  address?: string;
+  /** The interactions dispatched (empty when the request failed before routing or took a raw route). */
+  trail: InteractionRecord[];
+  error?: unknown;
+}
+
+/** Observes every FHIR request (the audit trail): the answer is released once `record` resolves. */
+export interface RequestObserver {
+  record(report: RequestReport): Promise<void>;
+  /** Narrows what a token grants before any interaction runs. */
+  restrictAccess?(access: AccessContext): AccessContext;
 }
 
 export type InteractionHandler = (req: FhirRequest, ctx: FhirContext) => Promise<FhirResponse>;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthModule } from '../auth/api';
-import type { AfterWriteHook, BeforeWriteHook, FhirServices, FhirSettings, OperationDefinitionRef } from '../fhir/request';
+import type { AfterWriteHook, BeforeWriteHook, FhirServices, FhirSettings, OperationDefinitionRef, RequestObserver } from '../fhir/request';
 import { notFound } from '../fhir/outcome';
 import { silentLogger, type Logger } from '../log';
 import type { DocumentStore } from '../storage/port';
@@ -43,6 +43,10 @@ export interface AppDeps {
    * the client reads the 4xx; beyond it the connection is closed (default 64 MB).
    */
   maxBodyDrainBytes?: number;
+  /** The audit trail of FHIR requests (src/audit); absent when AUDIT=off. */
+  observer?: RequestObserver;
+  /** The audit trail of the authorization endpoints: mounted before the auth router. */
+  authObserver?: RequestHandler;
 }
 
 /**
@@ -67,6 +71,7 @@ export function createApp(deps: AppDeps): Express {
     logger,
     maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxBodyDrainBytes: deps.maxBodyDrainBytes ?? DEFAULT_MAX_BODY_DRAIN_BYTES,
+    ...(deps.observer ? { observer: deps.observer } : {}),
   });
 
   const app = express();
@@ -79,6 +84,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(commonMiddleware(logger, deps.auth?.logRoute?.bind(deps.auth)));
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.store));
+  if (deps.auth && deps.authObserver) app.use(deps.authObserver);
   if (deps.auth) app.use(deps.auth.router);
   app.use((req: Request, _res: Response, next: NextFunction) => next(notFound(`No endpoint at ${req.method} ${req.path}`)));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -4,7 +4,7 @@ import type { AuthModule } from '../auth/api';
 import { UNRESTRICTED, type AccessContext } from '../fhir/access/context';
 import { dispatch } from '../fhir/dispatch';
 import { FhirError, issue } from '../fhir/outcome';
-import type { FhirContext, FhirMethod, FhirRequest, FhirServices } from '../fhir/request';
+import type { FhirContext, FhirMethod, FhirRequest, FhirServices, InteractionRecord, RequestObserver } from '../fhir/request';
 import { logRequest, type Logger } from '../log';
 import { discardBody, hasBody, parseJson, readBody } from './body';
 import { preflightHeaders } from './cors';
@@ -23,6 +23,8 @@ export interface FhirHandlerOptions {
   maxBodyBytes: number;
   /** How much of a refused or unread body is still read and thrown away before answering. */
   maxBodyDrainBytes: number;
+  /** The audit trail: told of every request (and of each interaction it ran) before its answer is released. */
+  observer?: RequestObserver;
 }
 
 const METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -36,7 +38,7 @@ const PREFIX = '/fhir';
  * Express app can pass them on.
  */
 export function createFhirHandler(options: FhirHandlerOptions) {
-  const { services, auth, rawRoutes, logger, maxBodyBytes, maxBodyDrainBytes } = options;
+  const { services, auth, rawRoutes, logger, maxBodyBytes, maxBodyDrainBytes, observer } = options;
   const logInfo = logger.isLevelEnabled('info');
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
@@ -48,6 +50,17 @@ export function createFhirHandler(options: FhirHandlerOptions) {
     const path = trimSlashes(url.slice(PREFIX.length + 1, question >= 0 ? question : url.length));
     const method = req.method ?? 'GET';
     let status = 500;
+    // what the observer (audit trail) is told: filled in as the request is understood
+    let query: Array<[string, string]> = [];
+    let access: AccessContext | undefined;
+    let fhirRequest: FhirRequest | undefined;
+    const trail: InteractionRecord[] | undefined = observer ? [] : undefined;
+    let reported = false;
+    const report = (error?: unknown): Promise<void> => {
+      reported = true;
+      const request = fhirRequest ?? { method: method as FhirMethod, path, query, headers: {} };
+      return (observer as RequestObserver).record({ request, status, access, address: req.socket.remoteAddress, trail: trail ?? [], error });
+    };
     try {
       if (method === 'OPTIONS') {
         status = 204;
@@ -58,14 +71,15 @@ export function createFhirHandler(options: FhirHandlerOptions) {
       if (!METHODS.has(method)) {
         throw new FhirError(405, [issue('error', 'not-supported', `Method ${method} is not supported`)], { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
       }
-      const query = question >= 0 ? parseQuery(url.slice(question + 1)) : [];
+      query = question >= 0 ? parseQuery(url.slice(question + 1)) : [];
       let format: string | undefined;
       for (const [name, value] of query) {
         if (name === '_format') format = value;
         else if (name === '_pretty') meta.pretty = value === 'true';
       }
       const headers = req.headers as Record<string, string | undefined>;
-      const access = await accessFor(method, path, headers.authorization);
+      access = await accessFor(method, path, headers.authorization);
+      if (observer?.restrictAccess) access = observer.restrictAccess(access);
       const ctx: FhirContext = {
         store: services.store,
         settings: services.settings,
@@ -75,18 +89,20 @@ export function createFhirHandler(options: FhirHandlerOptions) {
         access,
         requestId,
       };
+      if (trail) ctx.trail = trail;
       if (rawRoutes.length > 0) {
         const raw: Omit<RawRequest, 'body'> = { method: method as FhirMethod, path, query, headers };
         const route = rawRoutes.find((r) => r.accepts(raw));
         if (route) {
           const answer = await route.handle({ ...raw, body: req }, ctx);
           status = answer.status;
+          if (observer) await report();
           writeRaw(res, meta, answer, method === 'HEAD');
           return;
         }
       }
       checkResponseFormat(format, headers.accept);
-      const fhirRequest: FhirRequest = { method: method as FhirMethod, path, query, headers };
+      fhirRequest = { method: method as FhirMethod, path, query, headers };
       if (hasBody(req) && !WITH_BODY.has(method)) {
         // a GET/HEAD/DELETE body has no meaning in FHIR: drain and ignore it
         req.resume();
@@ -97,9 +113,11 @@ export function createFhirHandler(options: FhirHandlerOptions) {
       }
       const response = await dispatch(fhirRequest, ctx);
       status = response.status;
+      if (observer) await report();
       writeFhir(res, meta, response.status, response.body, response.headers);
     } catch (error) {
       status = error instanceof FhirError ? error.status : 500;
+      if (observer && !reported) await report(error).catch((failure: unknown) => logger.error({ reqId: requestId, err: { type: (failure as Error)?.name } }, 'audit record not written'));
       // a body left unread (refused as too large, or the request failed first) is read and thrown
       // away before answering, so that a client still sending can read the answer
       if (hasBody(req) && !(await discardBody(req, maxBodyDrainBytes))) meta.closeConnection = true;

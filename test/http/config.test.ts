@@ -26,6 +26,10 @@ describe('configuration', () => {
       maxStringLength: 1024 * 1024,
       maxBodyElements: 1_000_000,
       workers: 1,
+      audit: true,
+      auditRetentionDays: 2190,
+      auditPatientAccess: false,
+      auditDurability: 'ack',
     });
     expect(c.mongodbUri).toBeUndefined();
   });

@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
+import { noteForAudit } from '../audit-note';
 import type { AuthDeps } from '../deps';
 import { OAuthError } from '../errors';
 import { clientView, registerClient, registerUser, userView, type ClientInput, type UserInput } from '../registry';
@@ -12,7 +13,8 @@ export function adminRouter(deps: AuthDeps, wrap: (fn: (req: Request, res: Respo
   const router = express.Router();
   router.use(
     wrap(async (req, res) => {
-      await requireBearer(req.headers.authorization, deps, (a) => a.admin === true);
+      const caller = await requireBearer(req.headers.authorization, deps, (a) => a.admin === true);
+      noteForAudit(res, { clientId: caller.clientId });
       res.setHeader('Cache-Control', 'no-store');
       (res.locals as { admin?: boolean }).admin = true;
     }),

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { parseResourceScope } from '../../fhir/access/scopes';
+import { noteForAudit } from '../audit-note';
 import { randomToken, sha256, verifySecret } from '../crypto';
 import { single, type AuthDeps } from '../deps';
 import { exists, patientLabelById, patientOptions } from '../fhir-data';
@@ -99,6 +100,7 @@ export async function decide(req: Request, res: Response, deps: AuthDeps): Promi
   const step = await loadPosted(req, res, deps);
   if (!step) return;
   const { pending, session, user } = step;
+  noteForAudit(res, { clientId: pending.clientId, userId: user._id, fhirUser: user.fhirUser, patient: pending.patient });
   if (needsPatient(pending) && !pending.patientChosen) {
     res.redirect(303, base(deps, pending));
     return;
@@ -173,6 +175,7 @@ export async function login(req: Request, res: Response, deps: AuthDeps): Promis
     return;
   }
   await guard.succeeded(key);
+  noteForAudit(res, { userId: user._id, fhirUser: user.fhirUser });
   await deps.sessions.login(session, res, user._id);
   res.redirect(303, next);
 }

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { noteForAudit } from '../audit-note';
 import { authenticateClient } from '../client-auth';
 import { ADMIN_SCOPE } from '../config';
 import { sha256 } from '../crypto';
@@ -68,6 +69,7 @@ export async function revoke(req: Request, res: Response, deps: AuthDeps): Promi
   res.setHeader('Cache-Control', 'no-store');
   const params = formParams(req.body);
   const { client } = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions, deps.throttle.guard(req));
+  noteForAudit(res, { clientId: client._id });
   if (!params.token) throw invalidRequest('token is required');
   const until = deps.config.now() + deps.tokens.longestAccessTokenMs();
   const refresh = params.token_type_hint === 'access_token' ? null : await deps.c.refresh.findOne({ _id: sha256(params.token) });

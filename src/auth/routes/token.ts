@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { noteForAudit } from '../audit-note';
 import { authenticateClient, type AuthenticatedClient } from '../client-auth';
 import { randomToken, s256, safeEqual, sha256 } from '../crypto';
 import { formParams, type AuthDeps } from '../deps';
@@ -23,6 +24,7 @@ export async function token(req: Request, res: Response, deps: AuthDeps): Promis
     throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
   }
   const auth = await authenticateClient(req.headers.authorization, params, deps.c, deps.assertions, deps.throttle.guard(req));
+  noteForAudit(res, { clientId: auth.client._id });
   if (!auth.client.grantTypes.includes(grantType as never)) throw unauthorizedClient(`This client may not use ${grantType}`);
   let body: Record<string, unknown>;
   if (grantType === 'authorization_code') body = await authorizationCode(params, auth, deps);

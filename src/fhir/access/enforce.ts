@@ -50,9 +50,16 @@ const RESOURCE_LETTERS: Record<AccessInteraction, readonly Permission[]> = {
 
 const READS = new Set<AccessInteraction>(['read', 'vread', 'history', 'search', 'operation']);
 
+/**
+ * The server's own security record: a `*` scope does not reach it (only the admin's does, or a
+ * grant that names the type), so that no app sees who accessed what by asking for everything.
+ */
+export const NAMED_SCOPE_ONLY_TYPES: ReadonlySet<string> = new Set(['AuditEvent']);
+
 function applicable(access: AccessContext, resourceType: string, letters: readonly Permission[]): ScopeGrant[] {
+  const wildcard = access.admin === true || !NAMED_SCOPE_ONLY_TYPES.has(resourceType);
   return access.grants.filter(
-    (g) => (g.resourceType === '*' || g.resourceType === resourceType) && letters.some((l) => g.permissions.has(l)),
+    (g) => ((wildcard && g.resourceType === '*') || g.resourceType === resourceType) && letters.some((l) => g.permissions.has(l)),
   );
 }
 

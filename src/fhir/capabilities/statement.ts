@@ -35,7 +35,9 @@ const operationEntry = (op: OperationDefinitionRef): CapabilityStatementRestReso
 
 function build(services: Pick<FhirServices, 'settings' | 'operations'>, implemented: ImplementedInteractions): CapabilityStatement {
   const { settings, operations } = services;
-  const resources = resourceTypeNames().map((type) => resourceEntry(type, operations, implemented));
+  const resources = resourceTypeNames().map((type) =>
+    settings.readOnlyTypes?.includes(type) ? readOnly(resourceEntry(type, operations, implemented)) : resourceEntry(type, operations, implemented),
+  );
   const systemOperations = operations.filter((op) => op.system || ((op.type || op.instance) && op.resourceTypes.length === 0));
   const rest: NonNullable<CapabilityStatement['rest']>[number] = {
     mode: 'server',
@@ -58,6 +60,20 @@ function build(services: Pick<FhirServices, 'settings' | 'operations'>, implemen
     patchFormat: ['application/json-patch+json', 'application/fhir+json'],
     rest: [rest],
   };
+}
+
+const WRITE_CODES = new Set(['create', 'update', 'patch', 'delete', 'vread', 'history-instance', 'history-type']);
+
+/** A type the server writes itself (AuditEvent, one version per record, no history kept): read and search only. */
+function readOnly(entry: CapabilityStatementRestResource): CapabilityStatementRestResource {
+  const copy: CapabilityStatementRestResource = { ...entry, interaction: (entry.interaction ?? []).filter((i) => !WRITE_CODES.has(i.code)) };
+  delete copy.updateCreate;
+  delete copy.conditionalCreate;
+  delete copy.conditionalUpdate;
+  delete copy.conditionalDelete;
+  delete copy.versioning;
+  copy.readHistory = false;
+  return copy;
 }
 
 function resourceEntry(type: string, operations: readonly OperationDefinitionRef[], implemented: ImplementedInteractions): CapabilityStatementRestResource {

@@ -1,6 +1,6 @@
 import type { BundleEntry, BundleLink, Resource } from 'fhir/r4';
 import type { Filter } from '../../storage/port';
-import { assertTypeAccess, searchRestriction } from '../access/enforce';
+import { assertTypeAccess, NAMED_SCOPE_ONLY_TYPES, searchRestriction } from '../access/enforce';
 import { careRange, dateRange, type CareRange } from '../bundle/care-date';
 import { collectReferences, linkUrl, positiveInt, searchEntry, searchset, stringParameter, stringParameters } from '../bundle/searchset';
 import { readDefinitionFile } from '../definitions/files';
@@ -29,7 +29,10 @@ let compartmentTypes: readonly string[] | undefined;
 function patientCompartmentTypes(): readonly string[] {
   if (!compartmentTypes) {
     const definition = readDefinitionFile<{ resource?: Array<{ code: string; param?: string[] }> }>('compartmentdefinition-patient.json');
-    const members = (definition.resource ?? []).filter((r) => (r.param?.length ?? 0) > 0 && r.code !== 'Patient').map((r) => r.code);
+    // the patient's record, not the server's security record about it (AuditEvent)
+    const members = (definition.resource ?? [])
+      .filter((r) => (r.param?.length ?? 0) > 0 && r.code !== 'Patient' && !NAMED_SCOPE_ONLY_TYPES.has(r.code))
+      .map((r) => r.code);
     compartmentTypes = Object.freeze(['Patient', ...members.sort()]);
   }
   return compartmentTypes;

@@ -76,6 +76,16 @@ export const INDEXES_BY_TYPE: Readonly<Record<string, readonly IndexSpec[]>> = {
   Slot: [...eq('schedule', 'status'), dated('schedule', 'start'), ...range('start')],
   Flag: eq('patient', 'status'),
   Media: eq('patient', 'subject'),
+  // the audit trail (src/audit): who accessed a patient, what an agent did, newest first
+  AuditEvent: [
+    ...eq('patient', 'agent', 'altid', 'entity', 'type', 'subtype', 'action', 'outcome'),
+    dated('patient', 'date'),
+    dated('agent', 'date'),
+    dated('altid', 'date'),
+    dated('entity', 'date'),
+    sorted('date'),
+    ...range('date'),
+  ],
 };
 
 /**

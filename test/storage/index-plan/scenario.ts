@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { Express } from 'express';
+import { purgeAuditRecords } from '../../../src/audit';
 import { sender, type Reply } from '../../helpers/send';
 import { bloodPressure, encounter, LOINC, MRN, observation, others, patients, provenance } from './data';
 import type { RecordingStore } from './recording-store';
@@ -70,6 +71,17 @@ export const SEARCHES = [
   'Flag?patient=pat1&status=active',
   'Patient/pat1/Observation?code=8867-4',
   '?_type=Patient,Practitioner&name=o',
+  // the audit trail (src/audit): admin searches by patient, agent, client, entity, kind and date
+  'AuditEvent?patient=pat1',
+  'AuditEvent?patient=Patient/pat1&_sort=-date',
+  'AuditEvent?patient=pat1&date=ge2025-01-01&_sort=-date',
+  'AuditEvent?agent=Practitioner/dr1&_sort=-date',
+  'AuditEvent?altid=app&_sort=-date',
+  'AuditEvent?entity=Observation/hr1',
+  'AuditEvent?entity=Observation/hr1&_sort=-date',
+  'AuditEvent?type=rest&subtype=read&action=R',
+  'AuditEvent?date=ge2025-01-01',
+  'AuditEvent?_sort=-date&_total=none',
   // generic searches that no index can bound (see exceptions.ts)
   'Patient?name:contains=guy',
   'Observation?code:text=heart',
@@ -142,4 +154,8 @@ export async function runScenario(app: Express, recorder: RecordingStore): Promi
   await call('GET', relative(link(system, 'next') as string));
   await call('GET', 'Patient/pat1/$everything');
   await call('GET', 'Observation/$lastn?patient=pat1&category=vital-signs');
+
+  // the audit trail's retention purge
+  recorder.request = 'audit purge';
+  await purgeAuditRecords(recorder, 30);
 }
