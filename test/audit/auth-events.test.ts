@@ -83,8 +83,10 @@ describe('authorization events', () => {
       'HTTP 400 invalid_grant',
     ]);
 
+    // the replay revoked that whole grant (RFC 9700 §4.14.2): introspect a token of a new one
+    const second = await tokensFor(s, {}, { patient });
     const introspected = await eventsOf(s.store, () =>
-      request(s.app).post('/auth/introspect').set('Authorization', `Bearer ${s.adminToken}`).type('form').send({ token: first.body.access_token }).expect(200),
+      request(s.app).post('/auth/introspect').set('Authorization', `Bearer ${s.adminToken}`).type('form').send({ token: second.body.access_token }).expect(200),
     );
     expect(introspected).toHaveLength(1);
     expect([subtypeOf(introspected[0] as AuditEvent), (introspected[0] as AuditEvent).outcomeDesc]).toEqual(['token-introspect', 'active token']);
