@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import type { AuthModule } from './auth/api';
 import { createAuthModule } from './auth';
 import type { Config } from './config';
+import { createConsole } from './console';
 import { patientEverything } from './fhir/operations/everything';
 import { observationLastn } from './fhir/operations/lastn';
 import { validateOperation } from './fhir/operations/validate';
@@ -64,6 +65,7 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
       logger,
       maxBodyBytes: config.maxBodyBytes,
       maxBodyDrainBytes: config.maxBodyDrainBytes,
+      pages: await createConsole({ baseUrl: config.baseUrl, ...(auth ? { auth } : {}) }),
     });
     const started = Date.now();
     warmUpSchemaValidator();

@@ -16,4 +16,16 @@ export interface AuthModule {
   resolveAccess(authorizationHeader: string | undefined): Promise<AccessContext>;
   /** The CapabilityStatement.rest.security block (SMART service, oauth-uris extension). */
   capabilitySecurity(): CapabilityStatementRestSecurity;
+  /**
+   * Registers (or updates) a public client that ships with the server, such as the web console:
+   * authorization code + PKCE only, no secret.
+   */
+  ensurePublicClient?(client: BuiltInClient): Promise<void>;
+}
+
+export interface BuiltInClient {
+  clientId: string;
+  name: string;
+  redirectUris: string[];
+  scope: string;
 }

@@ -6,7 +6,7 @@ import type { AuthDeps } from './deps';
 import { JwksFetcher } from './jwks-fetch';
 import { KeyRing } from './keys';
 import { authCollections, purgeExpired, type AuthCollections } from './model';
-import { ensureAdminClient } from './registry';
+import { ensureAdminClient, ensurePublicClient } from './registry';
 import { buildRouter } from './router';
 import { resolveAccess } from './routes/bearer';
 import { capabilitySecurity } from './routes/discovery';
@@ -46,6 +46,7 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
     router: buildRouter(deps),
     resolveAccess: (header) => resolveAccess(header, deps),
     capabilitySecurity: () => capabilitySecurity(config),
+    ensurePublicClient: (client) => ensurePublicClient(c, client, new Date(config.now())),
   };
 }
 

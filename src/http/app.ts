@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthModule } from '../auth/api';
 import type { AfterWriteHook, BeforeWriteHook, FhirServices, FhirSettings, OperationDefinitionRef } from '../fhir/request';
 import { notFound } from '../fhir/outcome';
@@ -43,6 +43,8 @@ export interface AppDeps {
    * the client reads the 4xx; beyond it the connection is closed (default 64 MB).
    */
   maxBodyDrainBytes?: number;
+  /** Web pages outside the FHIR base (the console at `/`), mounted after the auth endpoints. */
+  pages?: RequestHandler;
 }
 
 /**
@@ -80,6 +82,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.store));
   if (deps.auth) app.use(deps.auth.router);
+  if (deps.pages) app.use(deps.pages);
   app.use((req: Request, _res: Response, next: NextFunction) => next(notFound(`No endpoint at ${req.method} ${req.path}`)));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     writeError(res, metaOf(req, res), error, logger);
