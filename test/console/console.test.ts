@@ -36,7 +36,7 @@ maybe('the console in headless Chromium', () => {
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     // a busy machine: waits are for events, the generous timeout only bounds a real failure
-    context.setDefaultTimeout(90_000);
+    context.setDefaultTimeout(30_000);
     page = await context.newPage();
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
@@ -49,7 +49,7 @@ maybe('the console in headless Chromium', () => {
     if (SHOTS) await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   };
   const signInOnServerPage = async (p: Page, user: { username: string; password: string }) => {
-    await p.getByLabel('Username').fill(user.username);
+    try { await p.getByLabel('Username').fill(user.username); } catch (e) { console.log('DEBUG2', p.url(), await p.textContent('body'), JSON.stringify(await context.cookies())); throw e; }
     await p.getByLabel('Password').fill(user.password);
     await p.getByRole('button', { name: 'Sign in' }).click();
   };
@@ -92,12 +92,15 @@ maybe('the console in headless Chromium', () => {
   });
 
   it('signs in an administrator account through the SMART sign-in (code + PKCE), no code left in the address', async () => {
+    await page.goto('about:blank');
     await page.goto(`${s.origin}/#/signin`);
     await shot(page, 'sign-in');
     await page.getByRole('button', { name: 'Sign in with an account' }).click();
     await signInOnServerPage(page, ADMIN_USER);
+    try {
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForFunction(() => document.getElementById('who')?.textContent?.includes('Signed in'));
+    } catch (e) { console.log('DEBUG', page.url(), await page.textContent('body')); throw e; }
     expect(page.url()).toBe(`${s.origin}/#/`);
     const stored = await page.evaluate(() => Object.keys(sessionStorage));
     expect(stored).toEqual(['telefhir.console.token']);
@@ -190,5 +193,27 @@ maybe('the console in headless Chromium', () => {
     await other.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
     expect(await other.evaluate(() => sessionStorage.length)).toBe(0);
     await other.close();
+  });
+
+  it('with AUTH=off: no sign-in, a loud badge, and browsing works without a token', async () => {
+    const off = await startConsoleServer({ auth: false });
+    try {
+      const created = await fetch(`${off.base}/Patient`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/fhir+json' },
+        body: JSON.stringify({ resourceType: 'Patient', name: [{ given: ['Open'], family: 'Door' }] }),
+      });
+      expect(created.status).toBe(201);
+      const other = await context.newPage();
+      await other.goto(`${off.origin}/#/browse/Patient`);
+      await other.waitForSelector('#result-count');
+      expect(await other.locator('tbody tr').textContent()).toContain('Open Door');
+      expect(await other.locator('#who').textContent()).toBe('Auth off');
+      await other.goto(`${off.origin}/#/sandbox`);
+      await other.getByText('SMART launches need it on').waitFor();
+      await other.close();
+    } finally {
+      await off.close();
+    }
   });
 });

@@ -55,6 +55,7 @@ async function route() {
 }
 
 async function start() {
+  window.addEventListener('hashchange', () => void run());
   if (location.pathname.endsWith('/callback')) {
     try {
       await finishUserSignIn();
@@ -63,8 +64,7 @@ async function start() {
       return showSignIn(error.message);
     }
   }
-  window.addEventListener('hashchange', () => void run());
-  await run();
+  return run();
 }
 
 async function run() {
