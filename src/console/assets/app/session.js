@@ -83,7 +83,7 @@ export async function finishUserSignIn() {
     client_id: settings.clientId,
     code_verifier: pending.verifier,
   });
-  const response = await fetch(tokenEndpoint, { method: 'POST', body });
+  const response = await fetch(tokenEndpoint, { method: 'POST', credentials: 'omit', body });
   const json = await response.json();
   if (!response.ok) throw new Error(json.error_description ?? 'The sign-in failed');
   return keep(json, json.fhirUser ?? 'administrator');
@@ -92,10 +92,12 @@ export async function finishUserSignIn() {
 /** The bootstrap route: the `admin` client's secret (ADMIN_CLIENT_SECRET), as with curl. */
 export async function signInWithClientSecret(secret) {
   const { token_endpoint: tokenEndpoint } = await smartConfiguration();
+  // client_secret_post, not Basic: a refused Basic login answers with a Basic challenge, which
+  // would make the browser open its own password dialog
   const response = await fetch(tokenEndpoint, {
     method: 'POST',
-    headers: { Authorization: `Basic ${btoa(`admin:${secret}`)}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'telefhir/admin system/*.cruds' }),
+    credentials: 'omit',
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'admin', client_secret: secret, scope: 'telefhir/admin system/*.cruds' }),
   });
   const json = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(json.error_description ?? 'The secret was not accepted');
