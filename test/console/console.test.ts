@@ -164,9 +164,16 @@ maybe('the console in headless Chromium', () => {
   });
 
   it('launches the demo app from the sandbox with a patient and encounter: fhirclient completes the EHR launch', async () => {
-    await open(page, `/#/sandbox`);
+    // the sandbox opens with the patient it was sent for (two patients: at most one is the first option)
+    const other = await patientId(s, 2, await adminToken(s));
+    await open(page, `/#/sandbox?patient=${other}`);
+    await page.getByLabel('App').waitFor();
+    expect(await page.getByLabel('Patient').inputValue()).toBe(other);
+    // from the patient's timeline
+    await open(page, `/#/patient/${alice}`);
+    await page.getByRole('link', { name: 'Launch an app for this patient' }).click();
     await page.getByLabel('App').selectOption('telefhir-demo-app');
-    await page.getByLabel('Patient').selectOption(alice);
+    expect(await page.getByLabel('Patient').inputValue()).toBe(alice);
     await page.waitForFunction(() => (document.getElementById('launch-encounter') as HTMLSelectElement).options.length > 1);
     const encounter = await page.$eval('#launch-encounter', (el) => (el as HTMLSelectElement).options[1]?.value ?? '');
     await page.getByLabel('Encounter').selectOption(encounter);

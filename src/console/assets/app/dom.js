@@ -35,7 +35,7 @@ export function table(labels, rows, caption) {
     'table',
     {},
     caption ? h('caption', {}, caption) : null,
-    h('thead', {}, h('tr', {}, labels.map((label) => h('th', { scope: 'col' }, label)))),
+    labels.some(Boolean) ? h('thead', {}, h('tr', {}, labels.map((label) => h('th', { scope: 'col' }, label)))) : null,
     h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell) => h('td', {}, cell))))),
   );
 }

@@ -22,7 +22,7 @@ const ROUTES = [
   [/^\/resource\/([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/, (m) => showResource(m[1], m[2])],
   [/^\/patient\/([A-Za-z0-9\-.]{1,64})$/, (m) => showTimeline(m[1])],
   [/^\/apps$/, () => showApps()],
-  [/^\/sandbox$/, () => showSandbox()],
+  [/^\/sandbox$/, (m, query) => showSandbox(query.get('patient'))],
 ];
 
 function renderChrome() {

@@ -4,7 +4,7 @@ import { authApi, search } from '../api.js';
 import { alertBox, field, h, note, select, show, summary } from '../dom.js';
 import { authOn } from '../session.js';
 
-export async function showSandbox() {
+export async function showSandbox(chosenPatient) {
   if (!authOn()) return show('Launch sandbox', note('Authorization is off on this server: SMART launches need it on.'));
   const [clients, patients] = await Promise.all([authApi('/admin/clients'), search('Patient?_count=100')]);
   const apps = clients.filter((c) => c.launch_url);
@@ -20,6 +20,7 @@ export async function showSandbox() {
     encounter.replaceChildren(...[['', '(none)'], ...resources.map((e) => [e.id, `${e.class?.code === 'VR' ? 'Video visit' : 'Encounter'} ${e.period?.start?.slice(0, 10) ?? ''} (${e.status})`])].map(([value, label]) => h('option', { value }, label)));
   };
   patient.addEventListener('change', () => void loadEncounters().catch((e) => out.replaceChildren(alertBox(e.message))));
+  if (chosenPatient && patients.resources.some((p) => p.id === chosenPatient)) patient.value = chosenPatient;
   if (patient.value) await loadEncounters();
   const submit = (event) => {
     event.preventDefault();

@@ -79,7 +79,7 @@ export async function showTimeline(patientId) {
   const born = patient.birthDate ? `born ${patient.birthDate}` : '';
   return show(
     summary(patient) || `Patient ${patientId}`,
-    h('p', { class: 'actions' }, h('span', {}, [patient.gender, born].filter(Boolean).join(', ')), h('a', { href: `#/resource/Patient/${patientId}` }, 'JSON'), h('a', { href: '#/sandbox' }, 'Launch an app for this patient')),
+    h('p', { class: 'actions' }, h('span', {}, [patient.gender, born].filter(Boolean).join(', ')), h('a', { href: `#/resource/Patient/${patientId}` }, 'JSON'), h('a', { href: `#/sandbox?patient=${patientId}` }, 'Launch an app for this patient')),
     sections,
   );
 }
