@@ -195,6 +195,15 @@ maybe('the console in headless Chromium', () => {
     await shot(page, 'demo-app');
   }, 120_000);
 
+  it("signing out revokes the administrator's token at the server", async () => {
+    await open(page, '/#/');
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('telefhir.console.token') ?? '{}').access_token as string);
+    expect((await fetch(`${s.base}/Patient?_count=1`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
+    expect((await fetch(`${s.base}/Patient?_count=1`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(401);
+  });
+
   it('signs in with the admin client secret and signs out again', async () => {
     const other = await context.newPage();
     await open(other, `/#/signin`);

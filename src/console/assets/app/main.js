@@ -25,6 +25,12 @@ const ROUTES = [
   [/^\/sandbox$/, (m, query) => showSandbox(query.get('patient'))],
 ];
 
+/** Home, re-rendered even when it is the current page (no hashchange then). */
+function goHome() {
+  if (location.hash === '#/') void run();
+  else location.hash = '#/';
+}
+
 function renderChrome() {
   const here = location.hash.split('?')[0] || '#/';
   document.getElementById('nav').replaceChildren(
@@ -35,7 +41,7 @@ function renderChrome() {
   else if (current()) {
     who.replaceChildren(
       h('span', {}, `Signed in: ${current().who}`),
-      h('button', { type: 'button', class: 'link', onclick: () => signOut().then(() => location.assign('/#/')) }, 'Sign out'),
+      h('button', { type: 'button', class: 'link', onclick: () => signOut().then(goHome) }, 'Sign out'),
     );
   } else who.replaceChildren(h('a', { href: '#/signin' }, 'Sign in'));
 }

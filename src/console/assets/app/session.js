@@ -112,6 +112,8 @@ export async function signOut() {
   const { revocation_endpoint: revoke } = await smartConfiguration().catch(() => ({}));
   if (revoke) {
     const body = new URLSearchParams({ token: saved.access_token, client_id: settings.clientId });
-    await fetch(revoke, { method: 'POST', headers: { Authorization: `Bearer ${saved.access_token}` }, body }).catch(() => undefined);
+    // revocable by the client it was issued to: a user sign-in's token (the admin client's own
+    // tokens would need its secret, which the console does not keep: they simply expire)
+    await fetch(revoke, { method: 'POST', credentials: 'omit', body }).catch(() => undefined);
   }
 }
