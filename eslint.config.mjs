@@ -31,4 +31,19 @@ export default tseslint.config(
   layer(['src/http/**/*.ts'], [
     { group: ['**/storage/mongo/**', '**/storage/embedded/**', 'mongodb'], message: 'http sees the storage port only (DESIGN.md)' },
   ]),
+  layer(['src/console/**/*.ts'], [
+    { group: ['**/http/**', '**/storage/mongo/**', '**/storage/embedded/**', '**/telehealth/**', '**/auth/**', '!**/auth/api', 'mongodb'], message: 'the console sees fhir/, storage/port and the AuthModule interface only (DESIGN.md)' },
+  ]),
+  // the console's browser scripts: plain ES modules, no type information
+  {
+    files: ['src/console/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'module',
+      parserOptions: { project: false, program: null },
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'sessionStorage', 'fetch', 'URL', 'URLSearchParams', 'crypto', 'btoa', 'TextEncoder', 'Node', 'FHIR', 'console'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -3,6 +3,7 @@ import { AUDIT_TYPE, createAuditModule } from './audit';
 import type { AuthModule } from './auth/api';
 import { createAuthModule } from './auth';
 import type { Config } from './config';
+import { createConsole } from './console';
 import { patientEverything } from './fhir/operations/everything';
 import { observationLastn } from './fhir/operations/lastn';
 import { validateOperation } from './fhir/operations/validate';
@@ -79,6 +80,7 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
       maxBodyBytes: config.maxBodyBytes,
       maxBodyDrainBytes: config.maxBodyDrainBytes,
       ...audit?.appDeps,
+      pages: await createConsole({ baseUrl: config.baseUrl, ...(auth ? { auth } : {}) }),
     });
     const started = Date.now();
     warmUpSchemaValidator();

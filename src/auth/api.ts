@@ -18,4 +18,16 @@ export interface AuthModule {
   capabilitySecurity(): CapabilityStatementRestSecurity;
   /** The route of one of its paths for request logs (ids of pending requests masked); undefined when not its path. */
   logRoute?(path: string): string | undefined;
+  /**
+   * Registers (or updates) a public client that ships with the server, such as the web console:
+   * authorization code + PKCE only, no secret.
+   */
+  ensurePublicClient?(client: BuiltInClient): Promise<void>;
+}
+
+export interface BuiltInClient {
+  clientId: string;
+  name: string;
+  redirectUris: string[];
+  scope: string;
 }

@@ -7,7 +7,7 @@ import { JwksFetcher } from './jwks-fetch';
 import { KeyRing } from './keys';
 import { authLogRoute } from './log-route';
 import { authCollections, purgeExpired, type AuthCollections } from './model';
-import { ensureAdminClient } from './registry';
+import { ensureAdminClient, ensurePublicClient } from './registry';
 import { buildRouter } from './router';
 import { resolveAccess } from './routes/bearer';
 import { capabilitySecurity } from './routes/discovery';
@@ -51,6 +51,7 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
     resolveAccess: (header) => resolveAccess(header, deps),
     capabilitySecurity: () => capabilitySecurity(config),
     logRoute: (path) => authLogRoute(config.authPath, path),
+    ensurePublicClient: (client) => ensurePublicClient(c, client, new Date(config.now())),
   };
 }
 

@@ -2,6 +2,7 @@ import { DuplicateKeyError } from '../storage/port';
 import { ADMIN_CLIENT_ID, ADMIN_SCOPE } from './config';
 import { hashSecret, randomToken, verifySecret } from './crypto';
 import { invalidRequest, OAuthError } from './errors';
+import type { BuiltInClient } from './api';
 import type { AuthCollections, ClientDoc, ClientType, GrantType, UserDoc, UserRole } from './model';
 
 /** Registration of clients and users, shared by the admin REST API and the CLI. */
@@ -163,4 +164,19 @@ export async function ensureAdminClient(c: AuthCollections, secret: string, now:
     createdAt: now.toISOString(),
   };
   await c.clients.replaceOne({ _id: ADMIN_CLIENT_ID }, client, { upsert: true });
+}
+
+/** A public client shipped with the server (the web console), kept in line with the code at every start. */
+export async function ensurePublicClient(c: AuthCollections, input: BuiltInClient, now: Date): Promise<void> {
+  const existing = await c.clients.findOne({ _id: input.clientId });
+  const client: ClientDoc = {
+    _id: input.clientId,
+    name: input.name,
+    type: 'public',
+    redirectUris: input.redirectUris,
+    scope: input.scope,
+    grantTypes: ['authorization_code'],
+    createdAt: existing?.createdAt ?? now.toISOString(),
+  };
+  await c.clients.replaceOne({ _id: input.clientId }, client, { upsert: true });
 }

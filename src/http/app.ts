@@ -47,6 +47,8 @@ export interface AppDeps {
   observer?: RequestObserver;
   /** The audit trail of the authorization endpoints: mounted before the auth router. */
   authObserver?: RequestHandler;
+  /** Web pages outside the FHIR base (the console at `/`), mounted after the auth endpoints. */
+  pages?: RequestHandler;
 }
 
 /**
@@ -86,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/readyz', readyz(deps.store));
   if (deps.auth && deps.authObserver) app.use(deps.authObserver);
   if (deps.auth) app.use(deps.auth.router);
+  if (deps.pages) app.use(deps.pages);
   app.use((req: Request, _res: Response, next: NextFunction) => next(notFound(`No endpoint at ${req.method} ${req.path}`)));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     writeError(res, metaOf(req, res), error, logger);

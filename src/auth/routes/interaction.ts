@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { parseResourceScope } from '../../fhir/access/scopes';
 import { noteForAudit } from '../audit-note';
+import { ADMIN_SCOPE } from '../config';
 import { randomToken, sha256, verifySecret } from '../crypto';
 import { single, type AuthDeps } from '../deps';
 import { exists, patientLabelById, patientOptions } from '../fhir-data';
@@ -141,6 +142,8 @@ function finalScope(pending: PendingDoc, user: UserDoc): string {
   return splitScope(pending.scope)
     .filter((s) => s !== 'launch/encounter' || pending.encounter !== undefined)
     .filter((s) => s !== 'fhirUser' || user.fhirUser !== undefined)
+    // administration is for administrators only, whatever scope the app was registered with
+    .filter((s) => s !== ADMIN_SCOPE || user.role === 'admin')
     .filter((s) => (s !== 'launch/patient' && parseResourceScope(s)?.grant.context !== 'patient') || pending.patient !== undefined)
     .join(' ');
 }
