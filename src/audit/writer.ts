@@ -89,11 +89,37 @@ export class AuditWriter {
 }
 
 /** The stored document of a new AuditEvent: version 1, indexed like any resource (searchable as such). */
-function documentOf(event: AuditEvent): ResourceDocument {
+export function documentOf(event: AuditEvent): ResourceDocument {
   const id = newResourceId();
   const lastUpdated = event.recorded;
   const { resourceType, ...rest } = event;
   const resource = { resourceType, id, meta: { versionId: '1', lastUpdated }, ...rest } as AuditEvent;
-  const { idx, compartments } = indexResource(resource);
+  const { idx, compartments } = indexOfRecord(resource);
   return { _id: id, versionId: 1, lastUpdated, lastUpdatedMs: Date.parse(lastUpdated), deleted: false, resource, idx, compartments };
+}
+
+/**
+ * Index entries of a record, memoised by what it says apart from when (and its id/meta, which no
+ * indexed parameter reads): the records of one client reading the same resource again differ only
+ * in `recorded`, and evaluating AuditEvent's 25 search parameters was the largest cost of a record.
+ * On a hit only the date entries are computed, from a record holding nothing but `recorded`.
+ * test/audit/index-memo.test.ts checks the result equals a full indexing.
+ */
+const MEMO_LIMIT = 1000;
+const memo = new Map<string, Pick<ResourceDocument, 'idx' | 'compartments'>>();
+
+function indexOfRecord(resource: AuditEvent): Pick<ResourceDocument, 'idx' | 'compartments'> {
+  const { recorded, id, meta, ...what } = resource;
+  void id; // neither id nor meta is read by an indexed parameter (_id and _lastUpdated live on the document)
+  void meta;
+  const key = JSON.stringify(what);
+  const known = memo.get(key);
+  if (!known) {
+    const indexed = indexResource(resource);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, indexed);
+    return indexed;
+  }
+  const dated = indexResource({ resourceType: 'AuditEvent', recorded } as AuditEvent).idx;
+  return { idx: { ...known.idx, date: dated['date'], 'date:sort': dated['date:sort'] }, compartments: known.compartments };
 }
