@@ -1,4 +1,4 @@
-import type { CapabilityStatementRestSecurity, Resource } from 'fhir/r4';
+import type { CapabilityStatementRestSecurity, Extension, Resource } from 'fhir/r4';
 import type { DocumentStore, TxSession } from '../storage/port';
 import type { AccessContext } from './access/context';
 import type { BodyLimits } from './limits/body-limits';
@@ -59,6 +59,8 @@ export interface FhirSettings {
   security?: CapabilityStatementRestSecurity;
   /** Hostile input: nesting, string and element bounds of every request body (DEFAULT_BODY_LIMITS when absent). */
   bodyLimits?: BodyLimits;
+  /** Extensions of the CapabilityStatement's rest entry added by subsystems (e.g. the websocket URL). */
+  restExtensions?: Extension[];
 }
 
 /** An operation handler such as `$validate`, `$everything`, `$start-visit`. */
