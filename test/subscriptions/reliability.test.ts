@@ -111,7 +111,7 @@ describe('transactions and crashes', () => {
     const second = await startServer({}, first.dataDir);
     try {
       await waitFor(() => receiver.received.filter((r) => r.headers['x-test-sub'] === 'crash').length === 1, 'delivery after restart');
-      const rows = await second.store.collection<{ state: string }>('subscription_outbox').find({ subscriptionId: id, seq: 1 });
+      const rows = await second.store.collection<{ _id: string; state: string }>('subscription_outbox').find({ subscriptionId: id, seq: 1 });
       expect(rows.map((r) => r.state)).toEqual(['done']);
     } finally {
       await second.close();
