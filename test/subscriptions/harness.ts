@@ -28,13 +28,17 @@ export interface SubsServer {
 }
 
 /** A real listening server (websocket upgrades included) with the telehealth and subscriptions modules. */
-export async function startServer(settings: Partial<SubscriptionSettings> = {}, dataDir?: string): Promise<SubsServer> {
+export async function startServer(
+  settings: Partial<SubscriptionSettings> = {},
+  dataDir?: string,
+  wrapStore: (store: DocumentStore) => DocumentStore = (s) => s,
+): Promise<SubsServer> {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'telefhir-subs-'));
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const baseUrl = `${url}/fhir`;
-  const store = await openEmbeddedStore({ dataDir: dir });
+  const store = wrapStore(await openEmbeddedStore({ dataDir: dir }));
   const subscriptions = subscriptionsModule(store, baseUrl, { ...FAST, ...settings });
   const telehealth = telehealthModule({});
   const fhirSettings: FhirSettings = { baseUrl, defaultPageSize: 20, maxPageSize: 1000, maxBundleEntries: 1000, validationMode: 'reject', restExtensions: subscriptions.restExtensions };
