@@ -97,6 +97,11 @@ export interface WriteEvent {
   id: string;
   before?: Resource;
   after?: Resource;
+  /**
+   * The search index entries and compartments of `after` as stored (create/update/patch), so
+   * that hooks matching search criteria (src/subscriptions) need not compute them again.
+   */
+  afterIndex?: { idx: Record<string, unknown>; compartments: string[] };
 }
 export type BeforeWriteHook = (event: WriteEvent, ctx: FhirContext) => Promise<void>;
 export type AfterWriteHook = (event: WriteEvent, ctx: FhirContext) => Promise<void>;

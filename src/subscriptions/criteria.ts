@@ -102,8 +102,9 @@ export interface MatchDocument {
   resource: Resource;
 }
 
-export function matchDocumentOf(resource: Resource): MatchDocument {
-  const { idx, compartments } = indexResource(resource);
+/** `index`: the entries the write already computed (WriteEvent.afterIndex), when given. */
+export function matchDocumentOf(resource: Resource, index?: { idx: Record<string, unknown>; compartments: string[] }): MatchDocument {
+  const { idx, compartments } = index ?? indexResource(resource);
   const at = resource.meta?.lastUpdated ? Date.parse(resource.meta.lastUpdated) : Date.now();
   return { _id: resource.id as string, deleted: false, lastUpdatedMs: at, idx, compartments, resource };
 }

@@ -30,7 +30,7 @@ export function subscriptionHooks(deps: HookDeps): { beforeWrite: BeforeWriteHoo
   const beforeWrite: BeforeWriteHook = async (event, ctx) => {
     if (event.resourceType === 'Subscription') return recordSubscription(event, ctx, deps);
     if (!event.after || !deps.registry.index.hasType(event.resourceType)) return;
-    const doc = matchDocumentOf(event.after);
+    const doc = matchDocumentOf(event.after, event.afterIndex);
     for (const entry of deps.registry.index.matching(event.resourceType, doc)) {
       const topic = entry.row.topic ? topicByUrl(entry.row.topic) : undefined;
       if (entry.row.topic && !topic?.triggered(event)) continue;

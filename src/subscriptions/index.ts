@@ -4,6 +4,7 @@ import { UNRESTRICTED } from '../fhir/access/context';
 import { FhirError } from '../fhir/outcome';
 import type { AfterWriteHook, BeforeWriteHook, FhirContext, FhirServices, OperationDefinitionRef } from '../fhir/request';
 import { readVersion } from '../fhir/repository/read';
+import { historyCollection } from '../fhir/repository/documents';
 import type { DocumentStore } from '../storage/port';
 import { WebsocketHub } from './channels/websocket';
 import { accessOf } from './criteria';
@@ -59,6 +60,9 @@ export function subscriptionsModule(store: DocumentStore, baseUrl: string, over:
   });
   const readFocus = async (row: OutboxRow, reg: RegistryRow): Promise<Resource | undefined> => {
     if (!row.focus) return undefined;
+    const { type, id, versionId } = row.focus;
+    // an unrestricted subscriber needs no access check: one history lookup (readVersion re-indexes the version)
+    if (reg.access.unrestricted) return (await historyCollection({ store }, type).findOne({ _id: `${id}/${versionId}` }))?.resource;
     try {
       // under the subscriber's own access: a notification carries no more than it may read
       const ctx = { ...serverContext(), access: accessOf(reg.access) };

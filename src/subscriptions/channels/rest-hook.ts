@@ -4,6 +4,9 @@ import https from 'node:https';
 import { guardedLookup, refusedEndpoint } from '../endpoint';
 import type { SubscriptionSettings } from '../settings';
 
+/** Connections to receivers are reused (most subscribers are a handful of EHR endpoints). */
+const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 16 }), https: new https.Agent({ keepAlive: true, maxSockets: 16 }) };
+
 /** Name of the signature header: `sha256=<hex HMAC-SHA256 of the exact body bytes>`. */
 export const SIGNATURE_HEADER = 'X-Telefhir-Signature';
 
@@ -38,8 +41,9 @@ export async function postNotification(message: RestHookMessage, settings: Subsc
   }
   if (message.secret) headers[SIGNATURE_HEADER] = signBody(message.secret, message.body);
   const client = url.protocol === 'https:' ? https : http;
+  const agent = url.protocol === 'https:' ? agents.https : agents.http;
   await new Promise<void>((resolve, reject) => {
-    const request = client.request(url, { method: 'POST', headers, lookup: guardedLookup(settings) as never, timeout: settings.timeoutMs }, (response) => {
+    const request = client.request(url, { method: 'POST', headers, agent, lookup: guardedLookup(settings) as never, timeout: settings.timeoutMs }, (response) => {
       response.resume();
       response.on('end', () => {
         const status = response.statusCode ?? 0;
