@@ -49,3 +49,11 @@ it('allows private endpoints by default only when AUTH=off', () => {
   expect(loadConfig({ SUBSCRIPTIONS_ALLOWED_ENDPOINTS: 'https://a/, https://b/' }, []).subscriptionsAllowedEndpoints).toEqual(['https://a/', 'https://b/']);
   expect(() => loadConfig({ SUBSCRIPTIONS_MAX_ATTEMPTS: '0' }, [])).toThrow(/SUBSCRIPTIONS_MAX_ATTEMPTS/);
 });
+
+it('documents every topic in conformance/subscription-topics.json', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { TOPICS } = await import('../../src/subscriptions');
+  const bundle = JSON.parse(readFileSync('conformance/subscription-topics.json', 'utf8')) as { entry: Array<{ resource: { url: string; title: string; notificationShape: Array<{ resource: string }> } }> };
+  const documented = bundle.entry.map((e) => [e.resource.url, e.resource.title, e.resource.notificationShape.map((s) => s.resource)]);
+  expect(documented).toEqual(TOPICS.map((t) => [t.url, t.title, t.resourceTypes]));
+});
