@@ -25,6 +25,15 @@ describe('configuration', () => {
       maxJsonDepth: 128,
       maxStringLength: 1024 * 1024,
       maxBodyElements: 1_000_000,
+      subscriptionsPollMs: 200,
+      subscriptionsLeaseMs: 30_000,
+      subscriptionsRetryBaseMs: 1000,
+      subscriptionsRetryMaxMs: 300_000,
+      subscriptionsMaxAttempts: 8,
+      subscriptionsTimeoutMs: 10_000,
+      subscriptionsRefreshMs: 5000,
+      subscriptionsAllowedEndpoints: [],
+      subscriptionsAllowPrivate: false,
     });
     expect(c.mongodbUri).toBeUndefined();
   });
