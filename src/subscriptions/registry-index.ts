@@ -86,6 +86,11 @@ export class SubscriptionIndex {
 
   /** The subscriptions on `resourceType` whose criteria `doc` satisfies. */
   matching(resourceType: string, doc: MatchDocument): IndexedSubscription[] {
+    return this.candidates(resourceType, doc).filter((entry) => entry.compiled.query.test(doc));
+  }
+
+  /** The subscriptions whose criteria must be evaluated for `doc` (anchor hits and unanchored ones). */
+  candidates(resourceType: string, doc: MatchDocument): IndexedSubscription[] {
     const type = this.types.get(resourceType);
     if (!type) return [];
     const found = new Set<IndexedSubscription>();
@@ -96,7 +101,7 @@ export class SubscriptionIndex {
       }
     }
     for (const entry of type.unanchored) found.add(entry);
-    return [...found].filter((entry) => entry.compiled.query.test(doc));
+    return [...found];
   }
 
   private typeIndex(resourceType: string): TypeIndex {

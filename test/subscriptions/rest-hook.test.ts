@@ -88,6 +88,14 @@ it('refuses invalid criteria and channels with a 4xx OperationOutcome', async ()
     [{ criteria: 'Observation?code=x', channel: { type: 'rest-hook', endpoint: 'http://metadata.google.internal/x' } }, 422],
     [{ criteria: 'Observation?code=x', channel: { type: 'rest-hook', endpoint: receiver.url, header: ['bad header'] } }, 422],
     [{ criteria: 'https://example.org/unknown-topic', channel: { type: 'rest-hook', endpoint: receiver.url } }, 422],
+    [{ criteria: 'Observation?code=x', channel: { type: 'rest-hook', endpoint: receiver.url, payload: 'text/plain' } }, 422],
+    [
+      {
+        criteria: 'Observation?code=x',
+        channel: { type: 'rest-hook', endpoint: receiver.url, extension: [{ url: 'https://telefhir.org/fhir/StructureDefinition/subscription-secret', valueString: 'short' }] },
+      },
+      422,
+    ],
   ];
   for (const [subscription, status] of cases) {
     const res = await fhir(server, 'POST', 'Subscription', { resourceType: 'Subscription', status: 'requested', reason: 'test', ...subscription });

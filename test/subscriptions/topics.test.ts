@@ -128,6 +128,16 @@ it('media received, then $status and $events', async () => {
   expect((await fhir(server, 'GET', `Subscription/${id}/$events?eventsSinceNumber=5&eventsUntilNumber=2`)).status).toBe(400);
 });
 
+it('sends heartbeats to an idle subscription with a heartbeat period', async () => {
+  const subscription = topicSubscription('visit-ended', 'heartbeat', 'Encounter?patient=Patient/nobody');
+  subscription.channel = { ...subscription.channel, extension: [{ url: `${BACKPORT}/backport-heartbeat-period`, valueUnsignedInt: 1 }] } as never;
+  await subscribe(server, subscription);
+  const heartbeat = await waitFor(() => bundlesOf('heartbeat').find((b) => typeOf(b) === 'heartbeat'), 'a heartbeat');
+  expect(heartbeat.type).toBe('history');
+  expect(heartbeat.entry).toHaveLength(1);
+  expect(param(statusOf(heartbeat), 'status')?.valueCode).toBe('active');
+});
+
 it('refuses a filter about another resource type than the topic', async () => {
   const res = await fhir(server, 'POST', 'Subscription', { resourceType: 'Subscription', status: 'requested', reason: 't', ...topicSubscription('media-received', 'x', 'Patient?name=x') });
   expect(res.status).toBe(422);
