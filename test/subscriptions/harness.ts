@@ -3,6 +3,8 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { AuthModule } from '../../src/auth/api';
 import type { FhirContext, FhirServices, FhirSettings } from '../../src/fhir/request';
 import { createApp, requestListener } from '../../src/http/app';
 import { openEmbeddedStore } from '../../src/storage/embedded/store';
@@ -15,6 +17,7 @@ import { UNRESTRICTED } from '../../src/fhir/access/context';
 export const FAST: Partial<SubscriptionSettings> = { pollMs: 20, retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 4, leaseMs: 2000, timeoutMs: 5000, allowPrivate: true };
 
 export interface SubsServer {
+  app: Express;
   url: string;
   baseUrl: string;
   store: DocumentStore;
@@ -32,6 +35,8 @@ export async function startServer(
   settings: Partial<SubscriptionSettings> = {},
   dataDir?: string,
   wrapStore: (store: DocumentStore) => DocumentStore = (s) => s,
+  /** AUTH=on: the SMART authorization server, built on the fresh store. */
+  auth?: (store: DocumentStore, baseUrl: string) => Promise<AuthModule>,
 ): Promise<SubsServer> {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'telefhir-subs-'));
   const server = http.createServer();
@@ -49,12 +54,13 @@ export async function startServer(
     beforeWrite: [...telehealth.beforeWrite, ...subscriptions.beforeWrite],
     afterWrite: [...telehealth.afterWrite, ...subscriptions.afterWrite],
   };
-  const app = createApp({ ...services, rawRoutes: telehealth.binaryRoutes });
+  const app = createApp({ ...services, rawRoutes: telehealth.binaryRoutes, ...(auth ? { auth: await auth(store, baseUrl) } : {}) });
   server.on('request', requestListener(app));
   subscriptions.attach(server);
   await subscriptions.start(services);
   let closed = false;
   return {
+    app,
     url,
     baseUrl,
     store,
