@@ -57,7 +57,7 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
     delete telehealthEnv.BINARY_MAX_BYTES;
     const telehealth = telehealthModule({ ...telehealthConfigFromEnv(telehealthEnv), binaryMaxBytes: config.binaryMaxBytes });
     // Subscriptions (src/subscriptions): its hooks run after the telehealth ones, inside each write's transaction
-    const subscriptions = subscriptionsModule(store, config.baseUrl, settingsFromConfig(config));
+    const subscriptions = subscriptionsModule(store, config.baseUrl, settingsFromConfig(config), { warn: (message) => logger.warn(message) });
     settings.restExtensions = subscriptions.restExtensions;
     const operations = [patientEverything, observationLastn, validateOperation, ...telehealth.operations, ...subscriptions.operations];
     const beforeWrite = [...telehealth.beforeWrite, ...subscriptions.beforeWrite];

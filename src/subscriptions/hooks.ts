@@ -1,4 +1,5 @@
 import type { Subscription } from 'fhir/r4';
+import type { AccessContext } from '../fhir/access/context';
 import { assertTypeAccess, searchRestriction } from '../fhir/access/enforce';
 import { conflict, forbidden } from '../fhir/outcome';
 import type { AfterWriteHook, BeforeWriteHook, FhirContext, WriteEvent } from '../fhir/request';
@@ -10,8 +11,15 @@ import type { Registry } from './registry';
 import type { SubscriptionSettings } from './settings';
 import { topicByUrl } from './topics';
 
-/** The request id of the server's own Subscription updates (status changes by the worker). */
+/** The request id of the server's own Subscription updates (status changes by the worker), for logs. */
 export const WORKER_REQUEST_ID = 'subscriptions-worker';
+
+/**
+ * The access of the worker's own Subscription updates. Recognised by identity, never by a value
+ * a client could send (request ids come from X-Request-Id): only the worker may set `active` or
+ * `error` without a new activation, and keep the subscriber's recorded access.
+ */
+export const WORKER_ACCESS: AccessContext = Object.freeze({ unrestricted: true, grants: [] }) as AccessContext;
 
 export interface HookDeps {
   registry: Registry;
@@ -73,7 +81,7 @@ async function recordSubscription(event: WriteEvent, ctx: FhirContext, deps: Hoo
   const resource = event.after as Subscription;
   const parsed = parseSubscription(resource, deps.settings);
   const existing = await registry.findOne({ _id: event.id }, sessionOf(ctx));
-  const byWorker = ctx.requestId === WORKER_REQUEST_ID && existing !== null;
+  const byWorker = ctx.access === WORKER_ACCESS && existing !== null;
   const access = byWorker ? existing.access : storedAccessOf(ctx.access);
   if (!byWorker) await checkSubscriberAccess(ctx, parsed);
   let status: SubscriptionStatusCode;

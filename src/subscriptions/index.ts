@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { Extension, Resource } from 'fhir/r4';
-import { UNRESTRICTED } from '../fhir/access/context';
 import { FhirError } from '../fhir/outcome';
 import type { AfterWriteHook, BeforeWriteHook, FhirContext, FhirServices, OperationDefinitionRef } from '../fhir/request';
 import { readVersion } from '../fhir/repository/read';
@@ -8,7 +7,7 @@ import { historyCollection } from '../fhir/repository/documents';
 import type { DocumentStore } from '../storage/port';
 import { WebsocketHub } from './channels/websocket';
 import { accessOf } from './criteria';
-import { subscriptionHooks, WORKER_REQUEST_ID } from './hooks';
+import { subscriptionHooks, WORKER_ACCESS, WORKER_REQUEST_ID } from './hooks';
 import { OUTBOX, OUTBOX_INDEXES, REGISTRY, REGISTRY_INDEXES, type OutboxRow, type RegistryRow } from './model';
 import { subscriptionOperations } from './operations';
 import { Outbox } from './outbox';
@@ -45,12 +44,22 @@ export interface SubscriptionsModule {
  * Subscriptions (R4 criteria + Subscriptions Backport IG topics), wired by one entry in
  * src/compose.ts. Reaches the FHIR layer through hooks and operations only.
  */
-export function subscriptionsModule(store: DocumentStore, baseUrl: string, over: Partial<SubscriptionSettings> = {}): SubscriptionsModule {
+/** Where the worker reports its own failures (messages carry no patient data). */
+export interface SubscriptionsLogger {
+  warn(message: string): void;
+}
+
+export function subscriptionsModule(
+  store: DocumentStore,
+  baseUrl: string,
+  over: Partial<SubscriptionSettings> = {},
+  logger?: SubscriptionsLogger,
+): SubscriptionsModule {
   const settings = subscriptionSettings(over);
   let services: FhirServices | undefined;
   const serverContext = (): FhirContext => {
     if (!services) throw new Error('subscriptions module not started');
-    return { ...services, access: UNRESTRICTED, requestId: WORKER_REQUEST_ID };
+    return { ...services, access: WORKER_ACCESS, requestId: WORKER_REQUEST_ID };
   };
   const registry = new Registry(store, serverContext);
   const outbox = new Outbox(store);
@@ -72,7 +81,8 @@ export function subscriptionsModule(store: DocumentStore, baseUrl: string, over:
       throw error;
     }
   };
-  const worker = new DeliveryWorker({ store, outbox, registry, settings, baseUrl, hub, readFocus, serverContext });
+  const onError = (message: string) => logger?.warn(message);
+  const worker = new DeliveryWorker({ store, outbox, registry, settings, baseUrl, hub, readFocus, serverContext, onError });
   const hooks = subscriptionHooks({ registry, settings, onQueued: () => worker.kick() });
   const wsUrl = new URL(baseUrl).origin.replace(/^http/, 'ws') + settings.websocketPath;
   return {

@@ -119,6 +119,7 @@ export class DeliveryWorker {
       const message = error instanceof Error ? error.message : 'delivery failed';
       if (row.attempts + 1 >= settings.maxAttempts) {
         await outbox.finish(row, 'failed', message);
+        this.deps.onError?.(`Subscription/${reg._id} set to error after ${row.attempts + 1} failed attempts (${message})`);
         await this.setStatus(reg._id, 'error', `Delivery failed ${row.attempts + 1} times; last error: ${message}`);
         return true;
       }

@@ -138,6 +138,28 @@ it('sends heartbeats to an idle subscription with a heartbeat period', async () 
   expect(param(statusOf(heartbeat), 'status')?.valueCode).toBe('active');
 });
 
+it('a client cannot skip the handshake of a new endpoint by sending the worker request id', async () => {
+  const id = await subscribe(server, topicSubscription('media-received', 'spoof'));
+  const failing = await startReceiver();
+  failing.failWith = 500;
+  try {
+    const current = (await fhir(server, 'GET', `Subscription/${id}`)).body as { channel: Record<string, unknown> };
+    const res = await fetch(`${server.baseUrl}/Subscription/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/fhir+json', 'x-request-id': 'subscriptions-worker' },
+      body: JSON.stringify({ ...current, status: 'active', channel: { ...current.channel, endpoint: failing.url } }),
+    });
+    expect(res.status).toBe(200);
+    const errored = await waitFor(async () => {
+      const body = (await fhir(server, 'GET', `Subscription/${id}`)).body;
+      return body.status === 'error' && body;
+    }, 'the failed handshake');
+    expect(errored.error).toMatch(/HTTP 500/);
+  } finally {
+    await failing.close();
+  }
+});
+
 it('refuses a filter about another resource type than the topic', async () => {
   const res = await fhir(server, 'POST', 'Subscription', { resourceType: 'Subscription', status: 'requested', reason: 't', ...topicSubscription('media-received', 'x', 'Patient?name=x') });
   expect(res.status).toBe(422);
