@@ -82,6 +82,8 @@ export interface Config {
   subscriptionsAllowedEndpoints: string[];
   /** SUBSCRIPTIONS_ALLOW_PRIVATE: allow loopback/private endpoint addresses (default: true only when AUTH=off). */
   subscriptionsAllowPrivate: boolean;
+  /** SUBSCRIPTIONS_RETENTION_MS: how long delivered notifications are kept for $events (7 days). */
+  subscriptionsRetentionMs: number;
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -207,6 +209,7 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     subscriptionsRefreshMs: integer('SUBSCRIPTIONS_REFRESH_MS', 5000, 100, 3_600_000),
     subscriptionsAllowedEndpoints: (get('SUBSCRIPTIONS_ALLOWED_ENDPOINTS') ?? '').split(',').map((p) => p.trim()).filter((p) => p !== ''),
     subscriptionsAllowPrivate: false,
+    subscriptionsRetentionMs: integer('SUBSCRIPTIONS_RETENTION_MS', 7 * 24 * 3600 * 1000, 1000, 3650 * 24 * 3600 * 1000),
   };
   const allowPrivate = oneOf('SUBSCRIPTIONS_ALLOW_PRIVATE', ['true', 'false', 'on', 'off', '1', '0'], config.auth ? 'false' : 'true');
   config.subscriptionsAllowPrivate = allowPrivate === 'true' || allowPrivate === 'on' || allowPrivate === '1';

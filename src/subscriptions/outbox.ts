@@ -30,7 +30,8 @@ export class Outbox {
   }
 
   async finish(row: OutboxRow, state: Exclude<OutboxState, 'pending'>, lastError?: string): Promise<void> {
-    const done: OutboxRow = { ...row, state, version: row.version + 1, attempts: row.attempts + (state === 'cancelled' ? 0 : 1) };
+    // a settled row's due time is when it settled (the retention purge counts from it)
+    const done: OutboxRow = { ...row, state, dueMs: Date.now(), version: row.version + 1, attempts: row.attempts + (state === 'cancelled' ? 0 : 1) };
     if (lastError) done.lastError = lastError;
     delete done.owner;
     await this.rows.replaceOne({ _id: row._id, version: row.version }, done);
@@ -40,6 +41,11 @@ export class Outbox {
     const next: OutboxRow = { ...row, attempts: row.attempts + 1, dueMs, lastError, version: row.version + 1 };
     delete next.owner;
     await this.rows.replaceOne({ _id: row._id, version: row.version }, next);
+  }
+
+  /** Forgets settled rows (sent, cancelled, failed) whose last due time is before `cutoff`. */
+  purge(cutoff: number): Promise<number> {
+    return this.rows.deleteMany({ state: { $in: ['done', 'cancelled', 'failed'] }, dueMs: { $lt: cutoff } });
   }
 
   /** Recorded events of a subscription with numbers in [from, to] ($events). */

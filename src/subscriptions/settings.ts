@@ -28,6 +28,8 @@ export interface SubscriptionSettings {
    * always refused.
    */
   allowPrivate: boolean;
+  /** SUBSCRIPTIONS_RETENTION_MS: how long settled notifications are kept for $events (604800000: 7 days). */
+  retentionMs: number;
   /** Path of the websocket endpoint below the server root (/fhir/websocket). */
   websocketPath: string;
 }
@@ -42,6 +44,7 @@ export const DEFAULT_SUBSCRIPTION_SETTINGS: SubscriptionSettings = Object.freeze
   refreshMs: 5000,
   allowedEndpoints: [],
   allowPrivate: false,
+  retentionMs: 7 * 24 * 3600 * 1000,
   websocketPath: '/fhir/websocket',
 }) as SubscriptionSettings;
 
@@ -65,6 +68,7 @@ export function settingsFromConfig(config: {
   subscriptionsRefreshMs: number;
   subscriptionsAllowedEndpoints: string[];
   subscriptionsAllowPrivate: boolean;
+  subscriptionsRetentionMs: number;
 }): Partial<SubscriptionSettings> {
   return {
     pollMs: config.subscriptionsPollMs,
@@ -76,5 +80,6 @@ export function settingsFromConfig(config: {
     refreshMs: config.subscriptionsRefreshMs,
     allowedEndpoints: config.subscriptionsAllowedEndpoints,
     allowPrivate: config.subscriptionsAllowPrivate,
+    retentionMs: config.subscriptionsRetentionMs,
   };
 }

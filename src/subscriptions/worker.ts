@@ -44,6 +44,7 @@ export class DeliveryWorker {
     this.schedule(0);
     this.refreshTimer = setInterval(() => {
       this.deps.registry.refreshAll().catch(() => this.deps.onError?.('subscription registry refresh failed'));
+      this.deps.outbox.purge(Date.now() - this.deps.settings.retentionMs).catch(() => this.deps.onError?.('subscription outbox purge failed'));
     }, this.deps.settings.refreshMs);
     this.refreshTimer.unref();
   }

@@ -34,6 +34,7 @@ describe('configuration', () => {
       subscriptionsRefreshMs: 5000,
       subscriptionsAllowedEndpoints: [],
       subscriptionsAllowPrivate: false,
+      subscriptionsRetentionMs: 604_800_000,
     });
     expect(c.mongodbUri).toBeUndefined();
   });

@@ -13,7 +13,7 @@ let recorder: RecordingStore;
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  server = await startServer({}, undefined, (store) => (recorder = new RecordingStore(store)));
+  server = await startServer({ refreshMs: 100 }, undefined, (store) => (recorder = new RecordingStore(store)));
   const label = (text: string) => (recorder.request = text);
   label('subscribe');
   const id = await subscribe(server, { criteria: 'Observation?patient=Patient/ip1', channel: { type: 'rest-hook', endpoint: receiver.url, payload: 'application/fhir+json' } });
@@ -35,6 +35,8 @@ beforeAll(async () => {
   label('delete');
   await fhir(server, 'DELETE', `Subscription/${id}`);
   await server.subscriptions.deliverNow();
+  label('periodic reload and purge');
+  await waitFor(() => recorder.queries.some((q) => q.request === 'periodic reload and purge' && JSON.stringify(q.filter).includes('"$in":["done"')), 'a purge');
 }, 180_000);
 afterAll(async () => {
   await server.close();

@@ -141,3 +141,25 @@ describe('several workers on one store', () => {
     }
   });
 });
+
+describe('retention', () => {
+  it('purges settled notifications after SUBSCRIPTIONS_RETENTION_MS', async () => {
+    const receiver = await startReceiver();
+    const server = await startServer({ retentionMs: 1, refreshMs: 50 });
+    try {
+      const id = await subscribe(server, { criteria: 'Observation?patient=Patient/rt1', channel: { type: 'rest-hook', endpoint: receiver.url } });
+      await fhir(server, 'POST', 'Observation', observation('rt1'));
+      await waitFor(() => receiver.received.length >= 1, 'the notification');
+      const outbox = server.store.collection('subscription_outbox');
+      await waitFor(async () => (await outbox.countDocuments({ subscriptionId: id })) === 0, 'the purge');
+      // the event counter survives the purge: the next event is number 2
+      await fhir(server, 'POST', 'Observation', observation('rt1'));
+      await waitFor(() => receiver.received.length >= 2, 'the second notification');
+      const status = (await fhir(server, 'GET', `Subscription/${id}/$status`)).body as { entry: Array<{ resource: { parameter: Array<{ name: string; valueString?: string }> } }> };
+      expect(status.entry[0]?.resource.parameter.find((p) => p.name === 'events-since-subscription-start')?.valueString).toBe('2');
+    } finally {
+      await server.close();
+      await receiver.close();
+    }
+  });
+});
