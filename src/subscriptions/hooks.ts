@@ -1,6 +1,6 @@
 import type { Subscription } from 'fhir/r4';
 import type { AccessContext } from '../fhir/access/context';
-import { assertTypeAccess, searchRestriction } from '../fhir/access/enforce';
+import { assertTypeAccess, hasTypeAccess, searchRestriction } from '../fhir/access/enforce';
 import { conflict, forbidden } from '../fhir/outcome';
 import type { AfterWriteHook, BeforeWriteHook, FhirContext, WriteEvent } from '../fhir/request';
 import type { TxSession } from '../storage/port';
@@ -83,13 +83,15 @@ async function recordSubscription(event: WriteEvent, ctx: FhirContext, deps: Hoo
   const existing = await registry.findOne({ _id: event.id }, sessionOf(ctx));
   const byWorker = ctx.access === WORKER_ACCESS && existing !== null;
   const access = byWorker ? existing.access : storedAccessOf(ctx.access);
-  if (!byWorker) await checkSubscriberAccess(ctx, parsed);
+  if (!byWorker) parsed.filters = await checkSubscriberAccess(ctx, parsed);
   let status: SubscriptionStatusCode;
   if (byWorker) status = resource.status;
   else if (resource.status === 'off' || resource.status === 'error') status = resource.status;
   else status = existing?.status === 'active' && resource.status === 'active' && sameDefinition(existing, parsed) ? 'active' : 'requested';
   const now = Date.now();
-  const row: RegistryRow = { _id: event.id, ...parsed, status, access, events: existing?.events ?? 0, updatedMs: now };
+  // the worker's own update keeps what the subscriber's access allowed (filters narrowed above)
+  const filters = byWorker ? existing.filters : parsed.filters;
+  const row: RegistryRow = { _id: event.id, ...parsed, filters, status, access, events: existing?.events ?? 0, updatedMs: now };
   await registry.replaceOne({ _id: event.id }, row, { upsert: true, ...sessionOf(ctx) });
   if (status === 'requested' && !byWorker) {
     const versionId = Number(resource.meta?.versionId ?? 0);
@@ -105,14 +107,20 @@ async function recordSubscription(event: WriteEvent, ctx: FhirContext, deps: Hoo
  * criteria are compiled with its own restriction ANDed in (criteria.ts), so a patient-scoped app
  * never hears of another patient's data.
  */
-async function checkSubscriberAccess(ctx: FhirContext, parsed: ParsedSubscription): Promise<void> {
+async function checkSubscriberAccess(ctx: FhirContext, parsed: ParsedSubscription): Promise<Record<string, string>> {
   const stored = storedAccessOf(ctx.access);
+  const kept: Record<string, string> = {};
   for (const [type, query] of Object.entries(parsed.filters)) {
+    // a topic's focus types the subscriber named no filter for are dropped when out of its scopes
+    if (parsed.kind === 'topic' && query === '' && !hasTypeAccess(ctx.access, 'search', type)) continue;
     assertTypeAccess(ctx.access, 'search', type);
     if (parsed.channel.content === 'full-resource') assertTypeAccess(ctx.access, 'read', type);
     const restriction = searchRestriction(ctx.access, type);
     const ids = (restriction?._id as { $in?: unknown[] } | undefined)?.$in;
     if (Array.isArray(ids) && ids.length === 0) throw forbidden(`The access token reaches no ${type} to subscribe to`);
     await compileSubscriptionCriteria(ctx, type, query, stored);
+    kept[type] = query;
   }
+  if (Object.keys(kept).length === 0) throw forbidden('The access token reaches none of the resource types of this topic');
+  return kept;
 }

@@ -65,6 +65,35 @@ it("a patient-launch token's subscription hears only of its patient's Observatio
   expect(refused.status).toBe(403);
 });
 
+it('a topic subscription keeps only the focus types within the scopes (media-received without Binary access)', async () => {
+  const res = await tokensFor(s, { scope: 'launch/patient patient/Media.rs user/Subscription.cruds' }, { patient: alice });
+  const token = res.body.access_token as string;
+  const backport = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
+  const subscription = (topic: string) => ({
+    resourceType: 'Subscription',
+    status: 'requested',
+    reason: 'app',
+    criteria: `https://telefhir.org/fhir/SubscriptionTopic/${topic}`,
+    channel: { type: 'rest-hook', endpoint: receiver.url, payload: 'application/fhir+json', header: ['X-Test-Sub: media'], _payload: { extension: [{ url: `${backport}/backport-payload-content`, valueCode: 'full-resource' }] } },
+  });
+  const created = await send(token, 'post', 'Subscription', subscription('media-received'));
+  expect(created.status).toBe(201);
+  await waitFor(async () => (await send(token, 'get', `Subscription/${created.body.id as string}`)).body.status === 'active', 'active');
+  const media = (patient: string) => ({ resourceType: 'Media', status: 'completed', subject: { reference: `Patient/${patient}` }, content: { contentType: 'image/png', url: 'https://example.org/x.png' } });
+  await send(s.adminToken, 'post', 'Media', media(bob));
+  const own = await send(s.adminToken, 'post', 'Media', media(alice));
+  const events = () =>
+    receiver.received
+      .filter((r) => r.headers['x-test-sub'] === 'media')
+      .map((r) => JSON.parse(r.body.toString()) as { entry: Array<{ resource?: { id?: string } }> })
+      .filter((b) => b.entry.length > 1);
+  await waitFor(() => events().length >= 1, 'the media notification');
+  await server.subscriptions.deliverNow();
+  expect(events().map((b) => b.entry[1]?.resource?.id)).toEqual([own.body.id]);
+  // a topic none of whose focus types the token reaches is refused
+  expect((await send(token, 'post', 'Subscription', subscription('visit-started'))).status).toBe(403);
+});
+
 it('with auth on and no SUBSCRIPTIONS_ALLOW_PRIVATE, loopback endpoints are refused', async () => {
   const strict = await startServer({ allowPrivate: false }, undefined, undefined, async (store, baseUrl) => createAuthModule({ store, baseUrl, adminClientSecret: ADMIN_SECRET }));
   try {
