@@ -17,11 +17,14 @@ import type { Logger } from './log';
 import { openStore } from './storage/open';
 import type { DocumentStore } from './storage/port';
 import { telehealthConfigFromEnv, telehealthModule } from './telehealth';
+import { settingsFromConfig, subscriptionsModule, type SubscriptionsModule } from './subscriptions';
 
 export interface ComposedServer {
   app: Express;
   store: DocumentStore;
   auth?: AuthModule;
+  /** Subscriptions: attach its websocket to the listening server, stop it before closing the store. */
+  subscriptions?: SubscriptionsModule;
 }
 
 /**
@@ -68,13 +71,19 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
     const telehealthEnv = { ...env };
     delete telehealthEnv.BINARY_MAX_BYTES;
     const telehealth = telehealthModule({ ...telehealthConfigFromEnv(telehealthEnv), binaryMaxBytes: config.binaryMaxBytes });
+    // Subscriptions (src/subscriptions): its hooks run after the telehealth ones, inside each write's transaction
+    const subscriptions = subscriptionsModule(store, config.baseUrl, settingsFromConfig(config), { warn: (message) => logger.warn(message) });
+    settings.restExtensions = subscriptions.restExtensions;
+    const operations = [patientEverything, observationLastn, validateOperation, ...telehealth.operations, ...subscriptions.operations];
+    const beforeWrite = [...telehealth.beforeWrite, ...subscriptions.beforeWrite];
+    const afterWrite = [...telehealth.afterWrite, ...subscriptions.afterWrite];
     const app = createApp({
       store,
       settings,
       auth,
-      operations: [patientEverything, observationLastn, validateOperation, ...telehealth.operations],
-      beforeWrite: telehealth.beforeWrite,
-      afterWrite: telehealth.afterWrite,
+      operations,
+      beforeWrite,
+      afterWrite,
       rawRoutes: telehealth.binaryRoutes,
       logger,
       maxBodyBytes: config.maxBodyBytes,
@@ -88,8 +97,9 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
     // collections before indexes and traffic: MongoDB transactions must never create them
     await ensureFhirCollections(store);
     await ensureStartupSearchIndexes(store);
+    await subscriptions.start({ store, settings, operations, beforeWrite, afterWrite });
     logger.info({ ms: Date.now() - started }, 'validators and search indexes ready');
-    return { app, store, ...(auth ? { auth } : {}) };
+    return { app, store, subscriptions, ...(auth ? { auth } : {}) };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;

@@ -74,6 +74,28 @@ export interface Config {
   auditPatientAccess: boolean;
   /** AUDIT_DURABILITY: `ack` answers once the request's audit record is durable; `async` commits it in the background (ack). */
   auditDurability: 'ack' | 'async';
+
+  // Subscriptions (README "Subscriptions")
+  /** SUBSCRIPTIONS_POLL_MS: how often the delivery worker looks for due notifications (200). */
+  subscriptionsPollMs: number;
+  /** SUBSCRIPTIONS_LEASE_MS: how long an instance holds a claimed notification before another may retry it (30000). */
+  subscriptionsLeaseMs: number;
+  /** SUBSCRIPTIONS_RETRY_BASE_MS: first retry delay, doubled after each failure (1000). */
+  subscriptionsRetryBaseMs: number;
+  /** SUBSCRIPTIONS_RETRY_MAX_MS: longest delay between attempts (300000). */
+  subscriptionsRetryMaxMs: number;
+  /** SUBSCRIPTIONS_MAX_ATTEMPTS: failed attempts before a subscription goes to `error` (8). */
+  subscriptionsMaxAttempts: number;
+  /** SUBSCRIPTIONS_TIMEOUT_MS: time limit of one delivery request (10000). */
+  subscriptionsTimeoutMs: number;
+  /** SUBSCRIPTIONS_REFRESH_MS: reload of subscriptions written by other instances (5000). */
+  subscriptionsRefreshMs: number;
+  /** SUBSCRIPTIONS_ALLOWED_ENDPOINTS: comma-separated URL prefixes endpoints must start with (empty: any allowed address). */
+  subscriptionsAllowedEndpoints: string[];
+  /** SUBSCRIPTIONS_ALLOW_PRIVATE: allow loopback/private endpoint addresses (default: true only when AUTH=off). */
+  subscriptionsAllowPrivate: boolean;
+  /** SUBSCRIPTIONS_RETENTION_MS: how long delivered notifications are kept for $events (7 days). */
+  subscriptionsRetentionMs: number;
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -198,7 +220,20 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 2190, 0, 100000),
     auditPatientAccess: onOff(oneOf('AUDIT_PATIENT_ACCESS', ['on', 'off', 'true', 'false', '1', '0'], 'off')),
     auditDurability: oneOf('AUDIT_DURABILITY', ['ack', 'async'] as const, 'ack'),
+    // subscriptions
+    subscriptionsPollMs: integer('SUBSCRIPTIONS_POLL_MS', 200, 10, 600_000),
+    subscriptionsLeaseMs: integer('SUBSCRIPTIONS_LEASE_MS', 30_000, 100, 3_600_000),
+    subscriptionsRetryBaseMs: integer('SUBSCRIPTIONS_RETRY_BASE_MS', 1000, 1, 3_600_000),
+    subscriptionsRetryMaxMs: integer('SUBSCRIPTIONS_RETRY_MAX_MS', 300_000, 1, 86_400_000),
+    subscriptionsMaxAttempts: integer('SUBSCRIPTIONS_MAX_ATTEMPTS', 8, 1, 1000),
+    subscriptionsTimeoutMs: integer('SUBSCRIPTIONS_TIMEOUT_MS', 10_000, 100, 600_000),
+    subscriptionsRefreshMs: integer('SUBSCRIPTIONS_REFRESH_MS', 5000, 100, 3_600_000),
+    subscriptionsAllowedEndpoints: (get('SUBSCRIPTIONS_ALLOWED_ENDPOINTS') ?? '').split(',').map((p) => p.trim()).filter((p) => p !== ''),
+    subscriptionsAllowPrivate: false,
+    subscriptionsRetentionMs: integer('SUBSCRIPTIONS_RETENTION_MS', 7 * 24 * 3600 * 1000, 1000, 3650 * 24 * 3600 * 1000),
   };
+  const allowPrivate = oneOf('SUBSCRIPTIONS_ALLOW_PRIVATE', ['true', 'false', 'on', 'off', '1', '0'], config.auth ? 'false' : 'true');
+  config.subscriptionsAllowPrivate = allowPrivate === 'true' || allowPrivate === 'on' || allowPrivate === '1';
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -28,8 +28,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { buffered: true });
   if (!config.auth) warnAuthOff(logger);
   if (isClusterPrimary(config)) return runPrimary(config, logger);
-  const { app, store } = await composeServer(config, logger);
+  const { app, store, subscriptions } = await composeServer(config, logger);
   const server = http.createServer(requestListener(app));
+  subscriptions?.attach(server);
   server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
-    void stop(server, store, logger).then(
+    void (subscriptions?.stop() ?? Promise.resolve()).then(() => stop(server, store, logger)).then(
       () => {
         logger.info('stopped');
         flushLogger(logger);

@@ -1,4 +1,4 @@
-import type { CapabilityStatementRestSecurity, Resource } from 'fhir/r4';
+import type { CapabilityStatementRestSecurity, Extension, Resource } from 'fhir/r4';
 import type { DocumentStore, TxSession } from '../storage/port';
 import type { AccessContext } from './access/context';
 import type { BodyLimits } from './limits/body-limits';
@@ -61,6 +61,8 @@ export interface FhirSettings {
   bodyLimits?: BodyLimits;
   /** Types the API may read but never create, update, patch or delete (405), e.g. the server-written AuditEvent. */
   readOnlyTypes?: readonly string[];
+  /** Extensions of the CapabilityStatement's rest entry added by subsystems (e.g. the websocket URL). */
+  restExtensions?: Extension[];
 }
 
 /** An operation handler such as `$validate`, `$everything`, `$start-visit`. */
@@ -97,6 +99,11 @@ export interface WriteEvent {
   id: string;
   before?: Resource;
   after?: Resource;
+  /**
+   * The search index entries and compartments of `after` as stored (create/update/patch), so
+   * that hooks matching search criteria (src/subscriptions) need not compute them again.
+   */
+  afterIndex?: { idx: Record<string, unknown>; compartments: string[] };
 }
 export type BeforeWriteHook = (event: WriteEvent, ctx: FhirContext) => Promise<void>;
 export type AfterWriteHook = (event: WriteEvent, ctx: FhirContext) => Promise<void>;

@@ -30,6 +30,16 @@ describe('configuration', () => {
       auditRetentionDays: 2190,
       auditPatientAccess: false,
       auditDurability: 'ack',
+      subscriptionsPollMs: 200,
+      subscriptionsLeaseMs: 30_000,
+      subscriptionsRetryBaseMs: 1000,
+      subscriptionsRetryMaxMs: 300_000,
+      subscriptionsMaxAttempts: 8,
+      subscriptionsTimeoutMs: 10_000,
+      subscriptionsRefreshMs: 5000,
+      subscriptionsAllowedEndpoints: [],
+      subscriptionsAllowPrivate: false,
+      subscriptionsRetentionMs: 604_800_000,
     });
     expect(c.mongodbUri).toBeUndefined();
   });

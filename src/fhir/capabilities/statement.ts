@@ -46,6 +46,7 @@ function build(services: Pick<FhirServices, 'settings' | 'operations'>, implemen
     interaction: implemented.system.map((code) => ({ code })),
   };
   if (settings.security) rest.security = settings.security;
+  if (settings.restExtensions && settings.restExtensions.length > 0) rest.extension = settings.restExtensions;
   if (systemOperations.length > 0) rest.operation = systemOperations.map(operationEntry);
   return {
     resourceType: 'CapabilityStatement',

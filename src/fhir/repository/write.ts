@@ -95,7 +95,8 @@ export async function createResource(
     }
     const built = buildDocument(resource, id, 1, new Date());
     assertResourceAccess(ctx.access, 'create', type, built);
-    await runHooks(ctx.beforeWrite, { interaction: 'create', resourceType: type, id, after: built.resource }, joined(ctx, session));
+    const index = { idx: built.idx, compartments: built.compartments };
+    await runHooks(ctx.beforeWrite, { interaction: 'create', resourceType: type, id, after: built.resource, afterIndex: index }, joined(ctx, session));
     await currentCollection(ctx, type).insertOne(built, { session });
     await historyCollection(ctx, type).insertOne(historyDocOf(built, 'POST'), { session });
     return { doc: built, created: true };
@@ -142,7 +143,8 @@ export async function updateResource(
     if (live) assertResourceAccess(ctx.access, interaction, type, live);
     const built = buildDocument(resource, id, (current?.versionId ?? 0) + 1, new Date());
     assertResourceAccess(ctx.access, interaction, type, built);
-    const event: WriteEvent = { interaction, resourceType: type, id, before: live?.resource, after: built.resource };
+    const afterIndex = { idx: built.idx, compartments: built.compartments };
+    const event: WriteEvent = { interaction, resourceType: type, id, before: live?.resource, after: built.resource, afterIndex };
     await runHooks(ctx.beforeWrite, event, joined(ctx, session));
     await storeVersion(ctx, type, current, built, session, options.ifMatch !== undefined || noneMatch !== undefined);
     await historyCollection(ctx, type).insertOne(historyDocOf(built, method), { session });

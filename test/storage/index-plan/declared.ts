@@ -1,8 +1,11 @@
 import { historyIndexSpecs, indexSpecsFor } from '../../../src/fhir/search/api';
 import type { IndexSpec } from '../../../src/storage/port';
+import { subscriptionIndexSpecs } from '../../../src/subscriptions';
 
 /** The indexes the server declares for a collection (`Type` or `Type_history`); `_id` is implicit. */
 export function declaredIndexes(collection: string): IndexSpec[] {
+  const subscriptions = subscriptionIndexSpecs(collection);
+  if (subscriptions.length > 0) return subscriptions;
   return collection.endsWith('_history') ? historyIndexSpecs() : indexSpecsFor(collection);
 }
 
