@@ -2,6 +2,7 @@ import http from 'node:http';
 import { composeServer } from './compose';
 import { ConfigError, loadConfig, type Config } from './config';
 import { requestListener } from './http/app';
+import { adminAccessNotice } from './first-start';
 import { createLogger, flushLogger, type Logger } from './log';
 import type { DocumentStore } from './storage/port';
 import { printSeedHintIfEmpty } from './telehealth';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel, { buffered: true });
   if (!config.auth) warnAuthOff(logger);
-  const { app, store } = await composeServer(config, logger);
+  const { app, store, auth } = await composeServer(config, logger);
   const server = http.createServer(requestListener(app));
   server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
   await new Promise<void>((resolve, reject) => {
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, host: config.host, store: store.kind, auth: config.auth }, 'listening');
   process.stdout.write(`Telefhir listening on http://${config.host}:${port} — FHIR base ${config.baseUrl} (store: ${store.kind}, auth: ${config.auth ? 'on' : 'OFF'})\n`);
+  const notice = adminAccessNotice(auth?.adminBootstrap, { tokenEndpoint: auth?.tokenEndpoint ?? `${new URL(config.baseUrl).origin}/auth/token`, baseUrl: config.baseUrl });
+  if (notice) process.stdout.write(notice);
   await printSeedHintIfEmpty(store, { info: (m) => logger.info(m) }, config.baseUrl).catch(() => false);
 
   let stopping = false;

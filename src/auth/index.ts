@@ -1,4 +1,5 @@
 import type { AuthModule } from './api';
+import { bootstrapAdminClient } from './admin-bootstrap';
 import { AssertionVerifier } from './assertion';
 import { resolveConfig, type AuthOptions } from './config';
 import { randomToken } from './crypto';
@@ -6,7 +7,6 @@ import type { AuthDeps } from './deps';
 import { JwksFetcher } from './jwks-fetch';
 import { KeyRing } from './keys';
 import { authCollections, purgeExpired, type AuthCollections } from './model';
-import { ensureAdminClient } from './registry';
 import { buildRouter } from './router';
 import { resolveAccess } from './routes/bearer';
 import { capabilitySecurity } from './routes/discovery';
@@ -15,6 +15,7 @@ import { TokenService } from './tokens';
 
 export type { AuthModule } from './api';
 export type { AuthOptions } from './config';
+export type { AdminBootstrap } from './admin-bootstrap';
 export { ADMIN_SCOPE } from './config';
 
 const PURGE_EVERY_MS = 10 * 60 * 1000;
@@ -35,7 +36,7 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
   tokens.revocations.start();
   const sessions = new Sessions(config, c, await cookieSecret(c));
   const assertions = new AssertionVerifier(config, c, new JwksFetcher(config.now));
-  if (config.adminClientSecret) await ensureAdminClient(c, config.adminClientSecret, new Date(config.now()));
+  const adminBootstrap = await bootstrapAdminClient(c, config.adminClientSecret, new Date(config.now()));
   const deps: AuthDeps = { config, c, keys, tokens, sessions, assertions };
 
   const purge = () => purgeExpired(c, config.now()).catch((err: Error) => config.logger.warn({ err: err.message }, 'auth purge failed'));
@@ -46,6 +47,8 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
     router: buildRouter(deps),
     resolveAccess: (header) => resolveAccess(header, deps),
     capabilitySecurity: () => capabilitySecurity(config),
+    adminBootstrap,
+    tokenEndpoint: config.urls.token,
   };
 }
 

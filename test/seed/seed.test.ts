@@ -126,9 +126,9 @@ describe('seed dataset', () => {
       const get = async (url: string) => (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
       const client = await get(`${server.url}/auth/admin/clients/telefhir-demo-app`);
       expect(client).toMatchObject({ client_id: 'telefhir-demo-app', type: 'public', redirect_uris: ['http://localhost:3000/callback', 'http://localhost:3000/'] });
-      const users = (await get(`${server.url}/auth/admin/users`)) as Array<{ username?: string; _id?: string; role: string; fhirUser: string }>;
+      const users = (await get(`${server.url}/auth/admin/users`)) as Array<{ id?: string; username?: string; _id?: string; role: string; fhirUser: string }>;
       for (const [name, role] of [['dr.demo', 'practitioner'], ['patient.demo', 'patient']]) {
-        const user = users.find((u) => (u.username ?? u._id) === name);
+        const user = users.find((u) => (u.id ?? u.username ?? u._id) === name);
         expect(user?.role).toBe(role);
         // the fhirUser points at a seeded resource
         const target = await fetch(`${base}/${user?.fhirUser}`, { headers: { authorization: `Bearer ${token}` } });
