@@ -69,12 +69,14 @@ describe('seed dataset', () => {
       expect(first).toMatch(/Created \d+/);
       const total = async (query: string) => (await server.get(`${query}${query.includes('?') ? '&' : '?'}_summary=count`)).body.total as number;
       expect(await total('Patient?identifier=https://telefhir.example/mrn|MRN-000001')).toBe(1);
-      expect(await total('Patient')).toBe(5);
-      expect(await total('Practitioner')).toBe(10);
+      // + the well-known examples of seed/examples.ts (one Patient, one Practitioner, ...)
+      expect(await total('Patient')).toBe(5 + 1);
+      expect(await total('Patient?_id=example-patient')).toBe(1);
+      expect(await total('Practitioner')).toBe(10 + 1);
       expect(await total('Slot?status=free')).toBeGreaterThan(0);
       expect(await total('Appointment?status=booked')).toBeGreaterThan(0);
-      expect(await total('Encounter?class=VR')).toBe(5);
-      expect(await total('Observation?code=http://loinc.org|8867-4')).toBe(5 * 30);
+      expect(await total('Encounter?class=VR')).toBe(5 + 1);
+      expect(await total('Observation?code=http://loinc.org|8867-4')).toBe(5 * 30 + 1);
       expect(await total('Flag?status=active')).toBeGreaterThan(0);
       expect(await total('Media?patient.identifier=https://telefhir.example/mrn|MRN-000001')).toBe(1);
       const photo = (await server.get('Media?_count=1')).body.entry[0].resource;
@@ -134,7 +136,7 @@ describe('seed dataset', () => {
         const target = await fetch(`${base}/${user?.fhirUser}`, { headers: { authorization: `Bearer ${token}` } });
         expect(target.status).toBe(200);
       }
-      expect((await get(`${base}/Patient?_summary=count`)).total).toBe(2);
+      expect((await get(`${base}/Patient?_summary=count`)).total).toBe(2 + 1);
 
       const second = await runLoaderWith({ ADMIN_CLIENT_SECRET: secret }, out, base, '--patients', '2', '--seed', '3');
       expect(second).toMatch(/Created 0:/);
