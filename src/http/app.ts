@@ -8,6 +8,7 @@ import type { DocumentStore } from '../storage/port';
 import { createFhirHandler } from './fhir-handler';
 import { healthz, readyz } from './health';
 import { commonMiddleware } from './middleware';
+import { openApiRouter } from './openapi/routes';
 import type { RawRoute } from './raw-routes';
 import { writeError, type ReplyMeta } from './render';
 
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(commonMiddleware(logger));
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.store));
+  app.use(openApiRouter(services));
   if (deps.auth) app.use(deps.auth.router);
   app.use((req: Request, _res: Response, next: NextFunction) => next(notFound(`No endpoint at ${req.method} ${req.path}`)));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
