@@ -107,6 +107,20 @@ describe('the OpenAPI document', () => {
   });
 });
 
+describe('a subset by type', () => {
+  it('keeps the System paths and the named types only', async () => {
+    const res = await request(s.app).get('/fhir/openapi.json?_type=Patient,Slot,<script>');
+    expect(res.status).toBe(200);
+    const subset = JSON.parse(res.text) as Doc & { tags: Array<{ name: string }> };
+    expect(subset.tags.map((t) => t.name).sort()).toEqual(['Patient', 'Slot', 'System']);
+    expect(subset.paths['/Patient/{id}']).toBeDefined();
+    expect(subset.paths['/Slot']).toBeDefined();
+    expect(subset.paths['/Observation']).toBeUndefined();
+    expect(subset.paths['/metadata']).toBeDefined();
+    expect(subset.components.securitySchemes?.smart).toBeDefined();
+  });
+});
+
 describe('the viewer page', () => {
   it('serves Swagger UI from swagger-ui-dist, without a token, under a strict CSP', async () => {
     const page = await request(s.app).get('/fhir/openapi');
@@ -119,7 +133,9 @@ describe('the viewer page', () => {
       const res = await request(s.app).get(`/fhir/openapi/assets/${asset}`);
       expect({ asset, status: res.status }).toEqual({ asset, status: 200 });
     }
-    expect((await request(s.app).get('/fhir/openapi/assets/init.js')).text).toContain("url: '/fhir/openapi.json'");
+    const init = (await request(s.app).get('/fhir/openapi/assets/init.js')).text;
+    expect(init).toContain("url: '/fhir/openapi.json?_type=Patient,");
+    expect(init).toContain("url: '/fhir/openapi.json' }");
     expect((await request(s.app).get('/fhir/openapi/assets/package.json')).status).toBe(404);
     expect((await request(s.app).get('/fhir/openapi/assets/..%2Fpackage.json')).status).toBe(404);
   });

@@ -5,6 +5,8 @@ import { UNRESTRICTED } from '../../fhir/access/context';
 import { dispatch } from '../../fhir/dispatch';
 import type { FhirServices } from '../../fhir/request';
 import { openApiFromCapabilityStatement } from './document';
+import { subsetByTypes } from './subset';
+import type { OpenApiDocument } from './types';
 import { viewerPage, VIEWER_INIT_SCRIPT } from './viewer';
 
 /** The swagger-ui-dist files the viewer page loads (nothing else of the package is served). */
@@ -21,21 +23,25 @@ const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'un
 
 /**
  * Public, like /metadata: `GET /fhir/openapi.json` (OpenAPI 3.1 generated from the
- * CapabilityStatement) and `GET /fhir/openapi` (Swagger UI on it, from swagger-ui-dist).
+ * CapabilityStatement; `?_type=A,B` keeps those types only) and `GET /fhir/openapi` (Swagger UI
+ * on it, from swagger-ui-dist).
  */
 export function openApiRouter(services: FhirServices): Router {
   const router = express.Router();
   const assetsDir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
-  let cached: string | undefined;
-  const documentText = async (): Promise<string> => {
-    if (cached) return cached;
+  let full: { doc: OpenApiDocument; text: string } | undefined;
+  const fullDocument = async () => {
+    if (full) return full;
     const answer = await dispatch({ method: 'GET', path: 'metadata', query: [], headers: {} }, { ...services, access: UNRESTRICTED, requestId: 'openapi' });
-    cached = JSON.stringify(openApiFromCapabilityStatement(answer.body as CapabilityStatement, services.operations));
-    return cached;
+    const doc = openApiFromCapabilityStatement(answer.body as CapabilityStatement, services.operations);
+    full = { doc, text: JSON.stringify(doc) };
+    return full;
   };
 
-  router.get('/fhir/openapi.json', async (_req: Request, res: Response) => {
-    const text = await documentText();
+  router.get('/fhir/openapi.json', async (req: Request, res: Response) => {
+    const { doc, text: fullText } = await fullDocument();
+    const wanted = typeof req.query._type === 'string' ? req.query._type.split(',').filter((t) => /^[A-Z][A-Za-z]{1,63}$/.test(t)) : [];
+    const text = wanted.length > 0 ? JSON.stringify(subsetByTypes(doc, new Set(wanted))) : fullText;
     res.status(200).set({ 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }).send(text);
   });
   router.get('/fhir/openapi', (_req: Request, res: Response) => {

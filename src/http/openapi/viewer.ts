@@ -1,3 +1,5 @@
+import { TELEHEALTH_TYPES } from './subset';
+
 /**
  * The OpenAPI viewer: Swagger UI (swagger-ui-dist, served from /fhir/openapi/assets) on
  * /fhir/openapi.json. No inline script (the page's CSP forbids it): ./init.js starts the UI.
@@ -23,8 +25,15 @@ export function viewerPage(): string {
 `;
 }
 
+const CORE = `/fhir/openapi.json?_type=${TELEHEALTH_TYPES.join(',')}`;
+
+/** Opens on the telehealth types (Swagger UI re-renders the whole document at each expand); all types are the second choice. */
 export const VIEWER_INIT_SCRIPT = `window.ui = SwaggerUIBundle({
-  url: '/fhir/openapi.json',
+  urls: [
+    { name: 'Telehealth types (${TELEHEALTH_TYPES.length})', url: '${CORE}' },
+    { name: 'All resource types (large, slow to browse)', url: '/fhir/openapi.json' }
+  ],
+  'urls.primaryName': 'Telehealth types (${TELEHEALTH_TYPES.length})',
   dom_id: '#swagger-ui',
   deepLinking: true,
   docExpansion: 'none',
