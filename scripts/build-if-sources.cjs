@@ -8,9 +8,14 @@ const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-if (!existsSync(path.join(root, 'tsconfig.build.json')) || !existsSync(path.join(root, 'src'))) process.exit(0);
+if (!existsSync(path.join(root, 'tsconfig.build.json')) || !existsSync(path.join(root, 'src')))
+  process.exit(0);
 try {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', 'tsconfig.build.json'],
+    { cwd: root, stdio: 'inherit' },
+  );
 } catch (error) {
   process.exit(typeof error.status === 'number' ? error.status : 1);
 }

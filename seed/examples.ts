@@ -1,4 +1,14 @@
-import type { Appointment, Device, Encounter, Observation, Patient, Practitioner, Resource, Schedule, Slot } from 'fhir/r4';
+import type {
+  Appointment,
+  Device,
+  Encounter,
+  Observation,
+  Patient,
+  Practitioner,
+  Resource,
+  Schedule,
+  Slot,
+} from 'fhir/r4';
 import { SYSTEM } from './dataset';
 
 /**
@@ -21,10 +31,26 @@ export const EXAMPLE_IDS = {
 
 const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';
-const VITALS = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }];
-const VIRTUAL = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'VR', display: 'virtual' };
+const VITALS = [
+  {
+    coding: [
+      {
+        system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+        code: 'vital-signs',
+        display: 'Vital Signs',
+      },
+    ],
+  },
+];
+const VIRTUAL = {
+  system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+  code: 'VR',
+  display: 'virtual',
+};
 const at = (today: Date, days: number, hour: number, minute = 0) =>
-  new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + days, hour, minute)).toISOString();
+  new Date(
+    Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + days, hour, minute),
+  ).toISOString();
 const plus = (iso: string, minutes: number) => new Date(Date.parse(iso) + minutes * 60_000).toISOString();
 
 export function exampleResources(today: Date): Resource[] {
@@ -120,12 +146,23 @@ export function exampleResources(today: Date): Resource[] {
     identifier: [{ system: SYSTEM.reading, value: 'EXAMPLE-bp' }],
     status: 'final',
     category: VITALS,
-    code: { coding: [{ system: LOINC, code: '85354-9', display: 'Blood pressure panel with all children optional' }], text: 'Blood pressure' },
+    code: {
+      coding: [
+        { system: LOINC, code: '85354-9', display: 'Blood pressure panel with all children optional' },
+      ],
+      text: 'Blood pressure',
+    },
     subject: patientRef,
     effectiveDateTime: reading,
     component: [
-      { code: { coding: [{ system: LOINC, code: '8480-6', display: 'Systolic blood pressure' }] }, valueQuantity: { value: 152, unit: 'mm[Hg]', system: UCUM, code: 'mm[Hg]' } },
-      { code: { coding: [{ system: LOINC, code: '8462-4', display: 'Diastolic blood pressure' }] }, valueQuantity: { value: 94, unit: 'mm[Hg]', system: UCUM, code: 'mm[Hg]' } },
+      {
+        code: { coding: [{ system: LOINC, code: '8480-6', display: 'Systolic blood pressure' }] },
+        valueQuantity: { value: 152, unit: 'mm[Hg]', system: UCUM, code: 'mm[Hg]' },
+      },
+      {
+        code: { coding: [{ system: LOINC, code: '8462-4', display: 'Diastolic blood pressure' }] },
+        valueQuantity: { value: 94, unit: 'mm[Hg]', system: UCUM, code: 'mm[Hg]' },
+      },
     ],
   };
   return [practitioner, patient, schedule, slot, appointment, encounter, device, heartRate, bloodPressure];

@@ -27,14 +27,20 @@ function parseArgs(argv: string[]): { words: string[]; flags: Flags } {
     }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('--') ? (argv[++i] as string) : 'true';
+    const value =
+      eq > 0
+        ? arg.slice(eq + 1)
+        : argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('--')
+          ? (argv[++i] as string)
+          : 'true';
     flags.set(name, [...(flags.get(name) ?? []), value]);
   }
   return { words, flags };
 }
 
 const one = (flags: Flags, name: string) => flags.get(name)?.at(-1);
-const print = (value: unknown): void => void process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
+const print = (value: unknown): void =>
+  void process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
 
 /** A failure the user can fix: its message, exit code 1 (2 for usage), no stack. */
 class CliError extends Error {
@@ -97,7 +103,9 @@ async function run(admin: LocalAdmin, command: Command, words: string[], flags: 
     case 'keys rotate':
       return print(`new signing key ${await admin.rotateKeys()}`);
     case 'admin rotate-secret':
-      return print(`New secret of the admin client (shown once; only its hash is stored):\nADMIN_CLIENT_SECRET=${await admin.rotateAdminSecret()}`);
+      return print(
+        `New secret of the admin client (shown once; only its hash is stored):\nADMIN_CLIENT_SECRET=${await admin.rotateAdminSecret()}`,
+      );
     case 'token': {
       const token = await admin.issueToken({
         scope: one(flags, 'scope') ?? 'system/*.cruds',
@@ -120,9 +128,17 @@ async function main(): Promise<void> {
   const command = commandOf(words);
   const wantsHelp = flags.has('help') || words[0] === 'help';
   if (wantsHelp) return print(isCommand(command) ? commandHelp(command) : usage());
-  if (!isCommand(command)) throw new CliError(`${words.length ? `unknown command '${words.join(' ')}'` : 'no command given'}\n\n${usage()}`, 2);
+  if (!isCommand(command))
+    throw new CliError(
+      `${words.length ? `unknown command '${words.join(' ')}'` : 'no command given'}\n\n${usage()}`,
+      2,
+    );
   const config = loadConfig(process.env, []);
-  const store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, serverSelectionTimeoutMs: config.mongodbServerSelectionTimeoutMs });
+  const store = await openStore({
+    mongodbUri: config.mongodbUri,
+    dataDir: config.dataDir,
+    serverSelectionTimeoutMs: config.mongodbServerSelectionTimeoutMs,
+  });
   try {
     const admin = await openLocalAdmin({ store, baseUrl: config.baseUrl });
     await run(admin, command, words, flags);

@@ -6,7 +6,10 @@ import type { AdminBootstrap } from './auth';
  * A generated secret is shown once — only its hash is stored — with the exact commands that use it;
  * later starts say how to rotate it.
  */
-export function adminAccessNotice(bootstrap: AdminBootstrap | undefined, urls: { tokenEndpoint: string; baseUrl: string }): string | undefined {
+export function adminAccessNotice(
+  bootstrap: AdminBootstrap | undefined,
+  urls: { tokenEndpoint: string; baseUrl: string },
+): string | undefined {
   if (!bootstrap || bootstrap.kind === 'env') return undefined;
   const rotate = [
     'Rotate the admin secret with: npm run telefhir -- admin rotate-secret  (prints a new one; with the embedded store, stop the server first)',

@@ -16,7 +16,11 @@ export type AdminBootstrap = { kind: 'env' } | { kind: 'generated'; secret: stri
 /** 32 bytes of entropy: 43 URL-safe characters, far above the 16-character minimum. */
 export const newAdminSecret = (): string => randomToken(32);
 
-export async function bootstrapAdminClient(c: AuthCollections, envSecret: string | undefined, now: Date): Promise<AdminBootstrap> {
+export async function bootstrapAdminClient(
+  c: AuthCollections,
+  envSecret: string | undefined,
+  now: Date,
+): Promise<AdminBootstrap> {
   if (envSecret) {
     await ensureAdminClient(c, envSecret, now);
     return { kind: 'env' };

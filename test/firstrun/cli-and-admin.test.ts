@@ -59,14 +59,28 @@ describe('CLI', () => {
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
     expect(cli([]).code).toBe(2);
     // a patient user must point at an existing Patient
-    const ghost = cli(['users', 'add', '--username', 'ghost', '--password', 'long-password', '--role', 'patient', '--fhir-user', 'Patient/does-not-exist']);
+    const ghost = cli([
+      'users',
+      'add',
+      '--username',
+      'ghost',
+      '--password',
+      'long-password',
+      '--role',
+      'patient',
+      '--fhir-user',
+      'Patient/does-not-exist',
+    ]);
     expect(ghost.code).toBe(1);
     expect(ghost.stderr).toContain('Patient/does-not-exist does not exist');
   });
 
   it('names MONGODB_URI when MongoDB cannot be reached, within the selection timeout', () => {
     const started = Date.now();
-    const result = cli(['clients', 'list'], { MONGODB_URI: 'mongodb://127.0.0.1:9/telefhir?replicaSet=rs0', MONGODB_SERVER_SELECTION_TIMEOUT_MS: '300' });
+    const result = cli(['clients', 'list'], {
+      MONGODB_URI: 'mongodb://127.0.0.1:9/telefhir?replicaSet=rs0',
+      MONGODB_SERVER_SELECTION_TIMEOUT_MS: '300',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('MONGODB_URI');
     expect(result.stderr).toContain('127.0.0.1:9');
@@ -76,7 +90,14 @@ describe('CLI', () => {
 
   it('the server also names MONGODB_URI and exits non-zero when MongoDB cannot be reached', () => {
     const result = spawnSync(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', MONGODB_URI: 'mongodb://127.0.0.1:9/telefhir?replicaSet=rs0', MONGODB_SERVER_SELECTION_TIMEOUT_MS: '300' },
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        MONGODB_URI: 'mongodb://127.0.0.1:9/telefhir?replicaSet=rs0',
+        MONGODB_SERVER_SELECTION_TIMEOUT_MS: '300',
+      },
       encoding: 'utf8',
       timeout: 120_000,
     });
@@ -95,7 +116,12 @@ describe('admin API users', () => {
 
   it('come back with `id` (the username), never `_id` or a password hash', async () => {
     const patient = await createResource(s, { resourceType: 'Patient', name: [{ family: 'Real' }] });
-    const created = await admin(s, '/users', { username: 'pat.real', password: 'a-long-password', role: 'patient', fhirUser: `Patient/${patient}` });
+    const created = await admin(s, '/users', {
+      username: 'pat.real',
+      password: 'a-long-password',
+      role: 'patient',
+      fhirUser: `Patient/${patient}`,
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: 'pat.real', role: 'patient', fhirUser: `Patient/${patient}` });
     expect(created.body).not.toHaveProperty('_id');
@@ -108,12 +134,26 @@ describe('admin API users', () => {
   });
 
   it('refuse a patient user whose fhirUser does not exist (or is deleted)', async () => {
-    const missing = await admin(s, '/users', { username: 'ghost', password: 'a-long-password', role: 'patient', fhirUser: 'Patient/does-not-exist' });
+    const missing = await admin(s, '/users', {
+      username: 'ghost',
+      password: 'a-long-password',
+      role: 'patient',
+      fhirUser: 'Patient/does-not-exist',
+    });
     expect(missing.status).toBe(400);
     expect(missing.body).toMatchObject({ error: 'invalid_request' });
     expect(missing.body.error_description).toContain('Patient/does-not-exist');
     const gone = await createResource(s, { resourceType: 'Patient' });
     await request(s.app).delete(`/fhir/Patient/${gone}`).set('Authorization', `Bearer ${s.adminToken}`);
-    expect((await admin(s, '/users', { username: 'gone', password: 'a-long-password', role: 'patient', fhirUser: `Patient/${gone}` })).status).toBe(400);
+    expect(
+      (
+        await admin(s, '/users', {
+          username: 'gone',
+          password: 'a-long-password',
+          role: 'patient',
+          fhirUser: `Patient/${gone}`,
+        })
+      ).status,
+    ).toBe(400);
   });
 });

@@ -42,7 +42,10 @@ async function waitFor(server: RunningServer, pattern: RegExp): Promise<RegExpEx
 async function tokenWith(tokenUrl: string, secret: string): Promise<{ status: number; token?: string }> {
   const res = await fetch(tokenUrl, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`admin:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`admin:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials&scope=system%2F*.cruds%20telefhir%2Fadmin',
   });
   const body = (await res.json()) as { access_token?: string };
@@ -54,7 +57,10 @@ const loopback = (url: string) => url.replace('//localhost:', '//127.0.0.1:');
 it('prints a generated admin secret once, with a curl line that gets a token; later starts print how to rotate it', async () => {
   const first = await start();
   const [, secret] = await waitFor(first, /^ {2}ADMIN_CLIENT_SECRET=(\S+)$/m);
-  const [curlLine, printedSecret, tokenUrl] = await waitFor(first, /curl -s -u 'admin:([^']+)' -d grant_type=client_credentials -d 'scope=system\/\*\.cruds telefhir\/admin' (\S+)/);
+  const [curlLine, printedSecret, tokenUrl] = await waitFor(
+    first,
+    /curl -s -u 'admin:([^']+)' -d grant_type=client_credentials -d 'scope=system\/\*\.cruds telefhir\/admin' (\S+)/,
+  );
   expect(printedSecret).toBe(secret);
   expect(curlLine).toContain(`/auth/token`);
   expect(first.output()).toMatch(/npm run seed -- --base http:\/\/localhost:\d+\/fhir/);
@@ -63,13 +69,18 @@ it('prints a generated admin secret once, with a curl line that gets a token; la
   // the printed line works at once
   const { status, token } = await tokenWith(loopback(tokenUrl as string), secret as string);
   expect(status).toBe(200);
-  const patients = await fetch(`${first.url}/fhir/Patient`, { headers: { authorization: `Bearer ${token}` } });
+  const patients = await fetch(`${first.url}/fhir/Patient`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(patients.status).toBe(200);
 
   // logs reach stdout while the server runs (no 4 KB buffer held until shutdown)
   await waitFor(first, /"route":"\/fhir\/Patient","status":200/);
   // the secret goes to stdout once, never into the JSON log lines
-  const jsonLines = first.output().split('\n').filter((l) => l.startsWith('{'));
+  const jsonLines = first
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   expect(jsonLines.length).toBeGreaterThan(0);
   expect(jsonLines.some((l) => l.includes(secret as string))).toBe(false);
 
@@ -91,10 +102,14 @@ it('prints a generated admin secret once, with a curl line that gets a token; la
   expect(await second.stop()).toBe(0);
 
   // rotation with the CLI (server stopped): the new secret works, the old one no longer does
-  const rotated = execFileSync(process.execPath, [path.join(root, 'dist', 'src', 'cli.js'), 'admin', 'rotate-secret'], {
-    env: { ...process.env, DATA_DIR: dataDir, MONGODB_URI: '' },
-    encoding: 'utf8',
-  });
+  const rotated = execFileSync(
+    process.execPath,
+    [path.join(root, 'dist', 'src', 'cli.js'), 'admin', 'rotate-secret'],
+    {
+      env: { ...process.env, DATA_DIR: dataDir, MONGODB_URI: '' },
+      encoding: 'utf8',
+    },
+  );
   const newSecret = /ADMIN_CLIENT_SECRET=(\S+)/.exec(rotated)?.[1] as string;
   expect(newSecret).toBeDefined();
   expect(newSecret).not.toBe(secret);

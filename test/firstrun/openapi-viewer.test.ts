@@ -5,7 +5,10 @@ import { startAuthServer, type AuthServer } from '../auth/harness';
 /** The OpenAPI viewer really renders in a browser under its CSP (headless Chromium, no download). */
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-if (!available) console.warn(`Skipping the OpenAPI viewer browser test: ${CHROMIUM} is absent (apt-get install -y chromium)`);
+if (!available)
+  console.warn(
+    `Skipping the OpenAPI viewer browser test: ${CHROMIUM} is absent (apt-get install -y chromium)`,
+  );
 const maybe = available ? describe : describe.skip;
 
 maybe('the OpenAPI viewer in headless Chromium', () => {
@@ -13,7 +16,10 @@ maybe('the OpenAPI viewer in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
     s = await startAuthServer({ live: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -34,9 +40,13 @@ maybe('the OpenAPI viewer in headless Chromium', () => {
     // it opens on the telehealth types; expanding one renders its operations
     expect(await page.locator('.opblock-tag').count()).toBeLessThan(20);
     await page.locator('.opblock-tag[data-tag="Patient"] button.expand-operation').click();
-    await page.waitForFunction(() => document.querySelectorAll('.opblock').length > 0, undefined, { timeout: 120_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.opblock').length > 0, undefined, {
+      timeout: 120_000,
+    });
     const paths = await page.locator('.opblock .opblock-summary-path').allInnerTexts();
-    expect(paths.map((p) => p.replace(/\u200b/g, ''))).toEqual(expect.arrayContaining(['/Patient', '/Patient/{id}']));
+    expect(paths.map((p) => p.replace(/\u200b/g, ''))).toEqual(
+      expect.arrayContaining(['/Patient', '/Patient/{id}']),
+    );
     expect(problems.filter((p) => /Content Security Policy|Refused/i.test(p))).toEqual([]);
     await page.close();
   }, 180_000);

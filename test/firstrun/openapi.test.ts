@@ -8,14 +8,38 @@ type Doc = {
   openapi: string;
   info: { title: string; version: string };
   servers: Array<{ url: string }>;
-  paths: Record<string, Record<string, { operationId?: string; parameters?: Array<{ name?: string; in?: string; $ref?: string }>; responses?: Record<string, unknown> }>>;
-  components: { securitySchemes?: Record<string, { type: string; flows?: Record<string, { tokenUrl?: string; authorizationUrl?: string }> }> } & Record<string, Record<string, unknown>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId?: string;
+        parameters?: Array<{ name?: string; in?: string; $ref?: string }>;
+        responses?: Record<string, unknown>;
+      }
+    >
+  >;
+  components: {
+    securitySchemes?: Record<
+      string,
+      { type: string; flows?: Record<string, { tokenUrl?: string; authorizationUrl?: string }> }
+    >;
+  } & Record<string, Record<string, unknown>>;
   security?: unknown[];
 };
 
 let s: AuthServer;
 let doc: Doc;
-let statement: { rest: Array<{ resource: Array<{ type: string; interaction: Array<{ code: string }>; searchParam?: Array<{ name: string }>; operation?: Array<{ name: string }> }> }> };
+let statement: {
+  rest: Array<{
+    resource: Array<{
+      type: string;
+      interaction: Array<{ code: string }>;
+      searchParam?: Array<{ name: string }>;
+      operation?: Array<{ name: string }>;
+    }>;
+  }>;
+};
 beforeAll(async () => {
   s = await startAuthServer();
   const res = await request(s.app).get('/fhir/openapi.json');
@@ -37,13 +61,27 @@ describe('the OpenAPI document', () => {
 
   it('has the Patient paths of every interaction, with its search parameters', () => {
     expect(Object.keys(doc.paths['/Patient'] ?? {}).sort()).toEqual(['delete', 'get', 'post', 'put']);
-    expect(Object.keys(doc.paths['/Patient/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'parameters', 'patch', 'put']);
+    expect(Object.keys(doc.paths['/Patient/{id}'] ?? {}).sort()).toEqual([
+      'delete',
+      'get',
+      'parameters',
+      'patch',
+      'put',
+    ]);
     expect(doc.paths['/Patient/{id}/_history/{vid}']?.get).toBeDefined();
     expect(doc.paths['/Patient/{id}/_history']?.get).toBeDefined();
     expect(doc.paths['/Patient/_history']?.get).toBeDefined();
     expect(doc.paths['/Patient/_search']?.post).toBeDefined();
     const names = (doc.paths['/Patient']?.get?.parameters ?? []).map((p) => p.name ?? p.$ref);
-    for (const name of ['family', 'birthdate', 'identifier', '_id', '_lastUpdated', '#/components/parameters/_count']) expect(names).toContain(name);
+    for (const name of [
+      'family',
+      'birthdate',
+      'identifier',
+      '_id',
+      '_lastUpdated',
+      '#/components/parameters/_count',
+    ])
+      expect(names).toContain(name);
     expect(doc.paths['/']?.post?.operationId).toBe('transactionOrBatch');
     expect(doc.paths['/metadata']?.get).toBeDefined();
   });
@@ -55,11 +93,20 @@ describe('the OpenAPI document', () => {
       const codes = new Set(r.interaction.map((i) => i.code));
       if (codes.has('search-type')) {
         const names = new Set((doc.paths[`/${r.type}`]?.get?.parameters ?? []).map((p) => p.name));
-        for (const p of r.searchParam ?? []) if (!p.name.startsWith('_') || p.name === '_id') expect({ type: r.type, param: p.name, found: names.has(p.name) }).toEqual({ type: r.type, param: p.name, found: true });
+        for (const p of r.searchParam ?? [])
+          if (!p.name.startsWith('_') || p.name === '_id')
+            expect({ type: r.type, param: p.name, found: names.has(p.name) }).toEqual({
+              type: r.type,
+              param: p.name,
+              found: true,
+            });
       }
       if (codes.has('read')) expect(doc.paths[`/${r.type}/{id}`]?.get).toBeDefined();
       if (codes.has('create')) expect(doc.paths[`/${r.type}`]?.post).toBeDefined();
-      for (const op of r.operation ?? []) expect(Object.keys(doc.paths).some((p) => p.startsWith(`/${r.type}/`) && p.endsWith(`/$${op.name}`))).toBe(true);
+      for (const op of r.operation ?? [])
+        expect(
+          Object.keys(doc.paths).some((p) => p.startsWith(`/${r.type}/`) && p.endsWith(`/$${op.name}`)),
+        ).toBe(true);
     }
   });
 
@@ -87,20 +134,37 @@ describe('the OpenAPI document', () => {
     collect(doc);
     for (const r of new Set(refs)) {
       const [, kind, name] = /^#\/components\/(\w+)\/(.+)$/.exec(r) ?? [];
-      expect({ r, resolved: Boolean(kind && name && doc.components[kind]?.[name]) }).toEqual({ r, resolved: true });
+      expect({ r, resolved: Boolean(kind && name && doc.components[kind]?.[name]) }).toEqual({
+        r,
+        resolved: true,
+      });
     }
-    const resolve = (p: { name?: string; in?: string; $ref?: string }) => (p.$ref ? (doc.components.parameters?.[p.$ref.split('/').pop() as string] as { name: string; in: string }) : p);
+    const resolve = (p: { name?: string; in?: string; $ref?: string }) =>
+      p.$ref
+        ? (doc.components.parameters?.[p.$ref.split('/').pop() as string] as { name: string; in: string })
+        : p;
     for (const [template, item] of Object.entries(doc.paths)) {
       expect(template.startsWith('/')).toBe(true);
-      const declaredAtPath = (item.parameters as unknown as Array<{ name?: string; in?: string; $ref?: string }> | undefined) ?? [];
+      const declaredAtPath =
+        (item.parameters as unknown as Array<{ name?: string; in?: string; $ref?: string }> | undefined) ??
+        [];
       for (const method of Object.keys(item).filter((m) => METHODS.includes(m))) {
         const op = item[method] as NonNullable<Doc['paths'][string][string]>;
         expect(op.operationId).toBeDefined();
         expect(ids.has(op.operationId as string)).toBe(false);
         ids.add(op.operationId as string);
         expect(Object.keys(op.responses ?? {}).length).toBeGreaterThan(0);
-        const pathParams = [...declaredAtPath, ...(op.parameters ?? [])].map(resolve).filter((p) => p?.in === 'path').map((p) => p?.name);
-        for (const [, name] of template.matchAll(/\{(\w+)\}/g)) expect({ template, method, name, declared: pathParams.includes(name) }).toEqual({ template, method, name, declared: true });
+        const pathParams = [...declaredAtPath, ...(op.parameters ?? [])]
+          .map(resolve)
+          .filter((p) => p?.in === 'path')
+          .map((p) => p?.name);
+        for (const [, name] of template.matchAll(/\{(\w+)\}/g))
+          expect({ template, method, name, declared: pathParams.includes(name) }).toEqual({
+            template,
+            method,
+            name,
+            declared: true,
+          });
       }
     }
     expect(ids.size).toBeGreaterThan(1000);
@@ -129,7 +193,13 @@ describe('the viewer page', () => {
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.text).toContain('/fhir/openapi/assets/swagger-ui-bundle.js');
     expect(page.text).not.toMatch(/<script>[^<]/);
-    for (const asset of ['swagger-ui-bundle.js', 'swagger-ui.css', 'swagger-ui-standalone-preset.js', 'init.js', 'oauth2-redirect.html']) {
+    for (const asset of [
+      'swagger-ui-bundle.js',
+      'swagger-ui.css',
+      'swagger-ui-standalone-preset.js',
+      'init.js',
+      'oauth2-redirect.html',
+    ]) {
       const res = await request(s.app).get(`/fhir/openapi/assets/${asset}`);
       expect({ asset, status: res.status }).toEqual({ asset, status: 200 });
     }

@@ -10,7 +10,10 @@ import { ensureBuilt } from '../helpers/built';
  * the image and compose files must agree on start-up timing, secrets and restarts.
  */
 const root = path.resolve(__dirname, '..', '..');
-const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  bin: Record<string, string>;
+  scripts: Record<string, string>;
+};
 let image: string;
 
 beforeAll(() => {
@@ -30,11 +33,17 @@ afterAll(() => {
 });
 
 const npm = (...args: string[]) =>
-  spawnSync('npm', ['run', '-s', ...args], { cwd: image, encoding: 'utf8', env: { ...process.env, DATA_DIR: path.join(image, 'not-a-dir'), MONGODB_URI: '' }, timeout: 120_000 });
+  spawnSync('npm', ['run', '-s', ...args], {
+    cwd: image,
+    encoding: 'utf8',
+    env: { ...process.env, DATA_DIR: path.join(image, 'not-a-dir'), MONGODB_URI: '' },
+    timeout: 120_000,
+  });
 
 it('declares bins for the CLI and the seed loader, built with a node shebang', () => {
   expect(packageJson.bin).toEqual({ telefhir: 'dist/src/cli.js', 'telefhir-seed': 'dist/seed/load.js' });
-  for (const file of Object.values(packageJson.bin)) expect(readFileSync(path.join(root, file), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  for (const file of Object.values(packageJson.bin))
+    expect(readFileSync(path.join(root, file), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
   expect(packageJson.scripts.seed).not.toContain('npm run build');
   expect(packageJson.scripts.telefhir).not.toContain('npm run build');
 });
@@ -46,7 +55,11 @@ it('runs `npm run telefhir` and `npm run seed` where only the build ships (no ts
   const seed = npm('seed', '--', '--help');
   expect({ code: seed.status, err: seed.stderr }).toEqual({ code: 0, err: '' });
   expect(seed.stdout).toContain('BASE_URL');
-  const direct = spawnSync(process.execPath, [path.join(image, packageJson.bin.telefhir as string), 'token', '--help'], { encoding: 'utf8' });
+  const direct = spawnSync(
+    process.execPath,
+    [path.join(image, packageJson.bin.telefhir as string), 'token', '--help'],
+    { encoding: 'utf8' },
+  );
   expect(direct.status).toBe(0);
 });
 

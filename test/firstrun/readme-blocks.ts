@@ -24,7 +24,8 @@ export function readmeShellBlocks(readmePath: string): ShellBlock[] {
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && !/^```\s*$/.test(lines[i] as string); i++) body.push(lines[i] as string);
-    if (open[1] === 'bash' || open[1] === 'sh') blocks.push({ line: start + 1, heading, script: body.join('\n') });
+    if (open[1] === 'bash' || open[1] === 'sh')
+      blocks.push({ line: start + 1, heading, script: body.join('\n') });
   }
   return blocks;
 }

@@ -3,14 +3,31 @@ import type { OpenApiDocument, ParameterObject, Ref, SchemaObject } from './type
 
 /** Shared pieces of the document: media types, common parameters, error responses, security. */
 export const FHIR_JSON = 'application/fhir+json';
-export const ref = (kind: 'schemas' | 'parameters' | 'responses', name: string): Ref => ({ $ref: `#/components/${kind}/${name}` });
+export const ref = (kind: 'schemas' | 'parameters' | 'responses', name: string): Ref => ({
+  $ref: `#/components/${kind}/${name}`,
+});
 export const json = (schema: SchemaObject | Ref) => ({ [FHIR_JSON]: { schema } });
 
-const query = (name: string, description: string, schema: SchemaObject = { type: 'string' }): ParameterObject => ({ name, in: 'query', description, schema });
-const header = (name: string, description: string): ParameterObject => ({ name, in: 'header', description, schema: { type: 'string' } });
+const query = (
+  name: string,
+  description: string,
+  schema: SchemaObject = { type: 'string' },
+): ParameterObject => ({ name, in: 'query', description, schema });
+const header = (name: string, description: string): ParameterObject => ({
+  name,
+  in: 'header',
+  description,
+  schema: { type: 'string' },
+});
 
 export const COMMON_PARAMETERS: Record<string, ParameterObject> = {
-  id: { name: 'id', in: 'path', required: true, description: 'Logical id ([A-Za-z0-9-.]{1,64})', schema: { type: 'string', pattern: '^[A-Za-z0-9\\-.]{1,64}$' } },
+  id: {
+    name: 'id',
+    in: 'path',
+    required: true,
+    description: 'Logical id ([A-Za-z0-9-.]{1,64})',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9\\-.]{1,64}$' },
+  },
   vid: { name: 'vid', in: 'path', required: true, description: 'Version id', schema: { type: 'string' } },
   _count: query('_count', 'Page size (capped by the server maximum)', { type: 'integer', minimum: 0 }),
   _sort: query('_sort', 'Comma-separated sort parameters; `-` for descending'),
@@ -19,7 +36,10 @@ export const COMMON_PARAMETERS: Record<string, ParameterObject> = {
   _summary: query('_summary', 'true | false | count | data | text'),
   _elements: query('_elements', 'Comma-separated elements to return'),
   _total: query('_total', 'none | estimate | accurate'),
-  _since: query('_since', 'Only versions changed at or after this instant', { type: 'string', format: 'date-time' }),
+  _since: query('_since', 'Only versions changed at or after this instant', {
+    type: 'string',
+    format: 'date-time',
+  }),
   _format: query('_format', 'json or application/fhir+json (XML is not supported)'),
   _pretty: query('_pretty', 'Indent the JSON', { type: 'boolean' }),
   ifMatch: header('If-Match', 'Version-aware update: W/"<versionId>"'),
@@ -31,7 +51,8 @@ export const COMMON_PARAMETERS: Record<string, ParameterObject> = {
 export const COMMON_SCHEMAS: Record<string, SchemaObject> = {
   Resource: {
     type: 'object',
-    description: 'Any FHIR R4 resource (JSON); validated by the server against the R4 schema and claimed profiles.',
+    description:
+      'Any FHIR R4 resource (JSON); validated by the server against the R4 schema and claimed profiles.',
     required: ['resourceType'],
     properties: { resourceType: { type: 'string' }, id: { type: 'string' }, meta: { type: 'object' } },
     additionalProperties: true,
@@ -39,7 +60,13 @@ export const COMMON_SCHEMAS: Record<string, SchemaObject> = {
   Bundle: {
     type: 'object',
     required: ['resourceType', 'type'],
-    properties: { resourceType: { const: 'Bundle' }, type: { type: 'string' }, total: { type: 'integer' }, link: { type: 'array', items: { type: 'object' } }, entry: { type: 'array', items: { type: 'object' } } },
+    properties: {
+      resourceType: { const: 'Bundle' },
+      type: { type: 'string' },
+      total: { type: 'integer' },
+      link: { type: 'array', items: { type: 'object' } },
+      entry: { type: 'array', items: { type: 'object' } },
+    },
     additionalProperties: true,
   },
   OperationOutcome: {
@@ -47,11 +74,42 @@ export const COMMON_SCHEMAS: Record<string, SchemaObject> = {
     required: ['resourceType', 'issue'],
     properties: {
       resourceType: { const: 'OperationOutcome' },
-      issue: { type: 'array', items: { type: 'object', properties: { severity: { type: 'string' }, code: { type: 'string' }, diagnostics: { type: 'string' }, expression: { type: 'array', items: { type: 'string' } } } } },
+      issue: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            severity: { type: 'string' },
+            code: { type: 'string' },
+            diagnostics: { type: 'string' },
+            expression: { type: 'array', items: { type: 'string' } },
+          },
+        },
+      },
     },
   },
-  Parameters: { type: 'object', required: ['resourceType'], properties: { resourceType: { const: 'Parameters' }, parameter: { type: 'array', items: { type: 'object' } } } },
-  JsonPatch: { type: 'array', description: 'RFC 6902 JSON Patch', items: { type: 'object', required: ['op', 'path'], properties: { op: { enum: ['add', 'remove', 'replace', 'move', 'copy', 'test'] }, path: { type: 'string' }, value: {}, from: { type: 'string' } } } },
+  Parameters: {
+    type: 'object',
+    required: ['resourceType'],
+    properties: {
+      resourceType: { const: 'Parameters' },
+      parameter: { type: 'array', items: { type: 'object' } },
+    },
+  },
+  JsonPatch: {
+    type: 'array',
+    description: 'RFC 6902 JSON Patch',
+    items: {
+      type: 'object',
+      required: ['op', 'path'],
+      properties: {
+        op: { enum: ['add', 'remove', 'replace', 'move', 'copy', 'test'] },
+        path: { type: 'string' },
+        value: {},
+        from: { type: 'string' },
+      },
+    },
+  },
 };
 
 export const ERROR_RESPONSES: OpenApiDocument['components']['responses'] = Object.fromEntries(
@@ -63,7 +121,10 @@ export const ERROR_RESPONSES: OpenApiDocument['components']['responses'] = Objec
     ['Gone', '410: deleted'],
     ['PreconditionFailed', '412: If-Match mismatch, or conditional criteria match more than one resource'],
     ['Unprocessable', '422: invalid content (validation issues with FHIRPath expressions)'],
-  ].map(([name, description]) => [name as string, { description: description as string, content: json(ref('schemas', 'OperationOutcome')) }]),
+  ].map(([name, description]) => [
+    name as string,
+    { description: description as string, content: json(ref('schemas', 'OperationOutcome')) },
+  ]),
 );
 
 const OAUTH_URIS = 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris';
@@ -87,12 +148,18 @@ export function securitySchemes(statement: CapabilityStatement): Record<string, 
   return {
     smart: {
       type: 'oauth2',
-      description: 'SMART on FHIR (App Launch 2.x, Backend Services). Discovery: [base]/.well-known/smart-configuration',
+      description:
+        'SMART on FHIR (App Launch 2.x, Backend Services). Discovery: [base]/.well-known/smart-configuration',
       flows: {
         clientCredentials: { tokenUrl: token, scopes },
         ...(authorize ? { authorizationCode: { authorizationUrl: authorize, tokenUrl: token, scopes } } : {}),
       },
     },
-    bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from the token endpoint (e.g. the curl line printed at first start)' },
+    bearer: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'An access token from the token endpoint (e.g. the curl line printed at first start)',
+    },
   };
 }

@@ -9,12 +9,23 @@ import type { OpenApiDocument, PathItem, SchemaObject } from './types';
  * exactly what /metadata says: every type, its interactions, search parameters and operations,
  * and the SMART security) — never written by hand, so it cannot drift from the server.
  */
-export function openApiFromCapabilityStatement(statement: CapabilityStatement, operations: readonly OperationDefinitionRef[]): OpenApiDocument {
+export function openApiFromCapabilityStatement(
+  statement: CapabilityStatement,
+  operations: readonly OperationDefinitionRef[],
+): OpenApiDocument {
   const rest = statement.rest?.[0];
   const baseUrl = statement.implementation?.url ?? '/fhir';
   const paths: Record<string, PathItem> = {
     '/metadata': {
-      get: { operationId: 'capabilities', summary: 'CapabilityStatement (public)', tags: ['System'], security: [], responses: { '200': { description: 'CapabilityStatement', content: json(ref('schemas', 'Resource')) } } },
+      get: {
+        operationId: 'capabilities',
+        summary: 'CapabilityStatement (public)',
+        tags: ['System'],
+        security: [],
+        responses: {
+          '200': { description: 'CapabilityStatement', content: json(ref('schemas', 'Resource')) },
+        },
+      },
     },
   };
   const system = new Set((rest?.interaction ?? []).map((i) => i.code));
@@ -25,20 +36,67 @@ export function openApiFromCapabilityStatement(statement: CapabilityStatement, o
         summary: 'Batch or transaction Bundle',
         tags: ['System'],
         requestBody: { required: true, content: json(ref('schemas', 'Bundle')) },
-        responses: { '200': { description: 'batch-response or transaction-response Bundle', content: json(ref('schemas', 'Bundle')) }, '400': ref('responses', 'BadRequest'), '401': ref('responses', 'Unauthorized') },
+        responses: {
+          '200': {
+            description: 'batch-response or transaction-response Bundle',
+            content: json(ref('schemas', 'Bundle')),
+          },
+          '400': ref('responses', 'BadRequest'),
+          '401': ref('responses', 'Unauthorized'),
+        },
       },
     };
   }
   if (system.has('search-system')) {
-    paths['/']!.get = { operationId: 'searchSystem', summary: 'Search across types (_type)', tags: ['System'], parameters: [{ name: '_type', in: 'query', description: 'Comma-separated resource types', schema: { type: 'string' } }, ref('parameters', '_count')], responses: { '200': { description: 'searchset Bundle', content: json(ref('schemas', 'Bundle')) }, '401': ref('responses', 'Unauthorized') } };
+    paths['/']!.get = {
+      operationId: 'searchSystem',
+      summary: 'Search across types (_type)',
+      tags: ['System'],
+      parameters: [
+        {
+          name: '_type',
+          in: 'query',
+          description: 'Comma-separated resource types',
+          schema: { type: 'string' },
+        },
+        ref('parameters', '_count'),
+      ],
+      responses: {
+        '200': { description: 'searchset Bundle', content: json(ref('schemas', 'Bundle')) },
+        '401': ref('responses', 'Unauthorized'),
+      },
+    };
   }
   if (system.has('history-system')) {
-    paths['/_history'] = { get: { operationId: 'historySystem', summary: 'History of every resource', tags: ['System'], parameters: [ref('parameters', '_count'), ref('parameters', '_since')], responses: { '200': { description: 'history Bundle', content: json(ref('schemas', 'Bundle')) }, '401': ref('responses', 'Unauthorized') } } };
+    paths['/_history'] = {
+      get: {
+        operationId: 'historySystem',
+        summary: 'History of every resource',
+        tags: ['System'],
+        parameters: [ref('parameters', '_count'), ref('parameters', '_since')],
+        responses: {
+          '200': { description: 'history Bundle', content: json(ref('schemas', 'Bundle')) },
+          '401': ref('responses', 'Unauthorized'),
+        },
+      },
+    };
   }
-  for (const op of rest?.operation ?? []) Object.assign(paths, operationPaths(op, operations.find((o) => o.name === op.name && o.system)));
+  for (const op of rest?.operation ?? [])
+    Object.assign(
+      paths,
+      operationPaths(
+        op,
+        operations.find((o) => o.name === op.name && o.system),
+      ),
+    );
 
   const schemas: Record<string, SchemaObject> = { ...COMMON_SCHEMAS };
-  const tags: OpenApiDocument['tags'] = [{ name: 'System', description: 'Capabilities, batch/transaction, system search and history, system operations' }];
+  const tags: OpenApiDocument['tags'] = [
+    {
+      name: 'System',
+      description: 'Capabilities, batch/transaction, system search and history, system operations',
+    },
+  ];
   for (const entry of rest?.resource ?? []) {
     Object.assign(paths, resourcePaths(entry, operations));
     const page = `https://hl7.org/fhir/R4/${entry.type.toLowerCase()}.html`;

@@ -19,7 +19,8 @@ const ASSETS: Record<string, string> = {
   'favicon-32x32.png': 'image/png',
 };
 
-const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const PAGE_CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /**
  * Public, like /metadata: `GET /fhir/openapi.json` (OpenAPI 3.1 generated from the
@@ -32,7 +33,10 @@ export function openApiRouter(services: FhirServices): Router {
   let full: { doc: OpenApiDocument; text: string } | undefined;
   const fullDocument = async () => {
     if (full) return full;
-    const answer = await dispatch({ method: 'GET', path: 'metadata', query: [], headers: {} }, { ...services, access: UNRESTRICTED, requestId: 'openapi' });
+    const answer = await dispatch(
+      { method: 'GET', path: 'metadata', query: [], headers: {} },
+      { ...services, access: UNRESTRICTED, requestId: 'openapi' },
+    );
     const doc = openApiFromCapabilityStatement(answer.body as CapabilityStatement, services.operations);
     full = { doc, text: JSON.stringify(doc) };
     return full;
@@ -40,21 +44,46 @@ export function openApiRouter(services: FhirServices): Router {
 
   router.get('/fhir/openapi.json', async (req: Request, res: Response) => {
     const { doc, text: fullText } = await fullDocument();
-    const wanted = typeof req.query._type === 'string' ? req.query._type.split(',').filter((t) => /^[A-Z][A-Za-z]{1,63}$/.test(t)) : [];
+    const wanted =
+      typeof req.query._type === 'string'
+        ? req.query._type.split(',').filter((t) => /^[A-Z][A-Za-z]{1,63}$/.test(t))
+        : [];
     const text = wanted.length > 0 ? JSON.stringify(subsetByTypes(doc, new Set(wanted))) : fullText;
-    res.status(200).set({ 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }).send(text);
+    res
+      .status(200)
+      .set({
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': 'no-cache',
+        'X-Content-Type-Options': 'nosniff',
+      })
+      .send(text);
   });
   router.get('/fhir/openapi', (_req: Request, res: Response) => {
-    res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }).send(viewerPage());
+    res
+      .status(200)
+      .set({
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Security-Policy': PAGE_CSP,
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+      })
+      .send(viewerPage());
   });
   router.get('/fhir/openapi/assets/init.js', (_req: Request, res: Response) => {
-    res.status(200).set({ 'Content-Type': 'text/javascript; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).send(VIEWER_INIT_SCRIPT);
+    res
+      .status(200)
+      .set({ 'Content-Type': 'text/javascript; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
+      .send(VIEWER_INIT_SCRIPT);
   });
   router.get('/fhir/openapi/assets/:file', (req: Request, res: Response, next) => {
     const file = String(req.params.file);
     const type = ASSETS[file];
     if (!type) return next();
-    res.set({ 'Content-Type': type, 'Cache-Control': 'public, max-age=86400', 'X-Content-Type-Options': 'nosniff' });
+    res.set({
+      'Content-Type': type,
+      'Cache-Control': 'public, max-age=86400',
+      'X-Content-Type-Options': 'nosniff',
+    });
     res.sendFile(path.join(assetsDir, file), (error) => error && next(error));
   });
   return router;

@@ -5,7 +5,20 @@ import type { OpenApiDocument } from './types';
  * Swagger UI renders the whole document at every expand, so the viewer opens on the telehealth
  * types and offers all 146 as a second, slower choice.
  */
-export const TELEHEALTH_TYPES = ['Patient', 'Practitioner', 'Schedule', 'Slot', 'Appointment', 'Encounter', 'Observation', 'Device', 'Flag', 'Media', 'Binary', 'DocumentReference'];
+export const TELEHEALTH_TYPES = [
+  'Patient',
+  'Practitioner',
+  'Schedule',
+  'Slot',
+  'Appointment',
+  'Encounter',
+  'Observation',
+  'Device',
+  'Flag',
+  'Media',
+  'Binary',
+  'DocumentReference',
+];
 
 export function subsetByTypes(doc: OpenApiDocument, types: ReadonlySet<string>): OpenApiDocument {
   const keep = (path: string) => {

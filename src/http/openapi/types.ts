@@ -18,11 +18,16 @@ export interface OperationObject {
   tags: string[];
   parameters?: Array<ParameterObject | Ref>;
   requestBody?: { required: boolean; content: Record<string, { schema: SchemaObject | Ref }> };
-  responses: Record<string, { description: string; content?: Record<string, { schema: SchemaObject | Ref }> } | Ref>;
+  responses: Record<
+    string,
+    { description: string; content?: Record<string, { schema: SchemaObject | Ref }> } | Ref
+  >;
   security?: Array<Record<string, string[]>>;
 }
 
-export type PathItem = Partial<Record<'get' | 'put' | 'post' | 'delete' | 'patch' | 'head', OperationObject>> & { parameters?: Array<ParameterObject | Ref> };
+export type PathItem = Partial<
+  Record<'get' | 'put' | 'post' | 'delete' | 'patch' | 'head', OperationObject>
+> & { parameters?: Array<ParameterObject | Ref> };
 
 export interface OpenApiDocument {
   openapi: '3.1.0';
@@ -34,7 +39,10 @@ export interface OpenApiDocument {
   components: {
     schemas: Record<string, SchemaObject>;
     parameters: Record<string, ParameterObject>;
-    responses: Record<string, { description: string; content: Record<string, { schema: SchemaObject | Ref }> }>;
+    responses: Record<
+      string,
+      { description: string; content: Record<string, { schema: SchemaObject | Ref }> }
+    >;
     securitySchemes?: Record<string, SchemaObject>;
   };
   security?: Array<Record<string, string[]>>;
