@@ -1,5 +1,7 @@
+#!/usr/bin/env node
 import type { Bundle, Resource } from 'fhir/r4';
 import { generateDataset, type Dataset } from './dataset';
+import { exampleResources } from './examples';
 import { adminToken, describeDemo, discoverSmart, ensureSmartDemo } from './smart-demo';
 
 /**
@@ -58,6 +60,22 @@ function statusOf(error: unknown): number | undefined {
   return e?.response?.status ?? e?.status;
 }
 
+/** Writes a resource under its own id unless it is there (a deleted one is written again). */
+async function putIfAbsent(client: FhirClient, report: LoadReport, resource: Resource): Promise<void> {
+  const type = resource.resourceType;
+  const id = resource.id as string;
+  let present = true;
+  try {
+    await client.read({ resourceType: type, id });
+  } catch (error) {
+    if (statusOf(error) !== 404 && statusOf(error) !== 410) throw error;
+    present = false;
+  }
+  const bucket = present ? report.existing : report.created;
+  if (!present) await client.update({ resourceType: type, id, body: resource });
+  bucket[type] = (bucket[type] ?? 0) + 1;
+}
+
 export async function loadSeed(options: LoadOptions): Promise<LoadReport> {
   const started = Date.now();
   const log = options.log ?? (() => undefined);
@@ -77,27 +95,23 @@ export async function loadSeed(options: LoadOptions): Promise<LoadReport> {
     if (done % 25 === 0) log(`  ${done}/${dataset.bundles.length} bundles`);
   }
   for (const photo of dataset.photos) {
-    const id = photo.binary.id as string;
-    let present = true;
-    try {
-      await client.read({ resourceType: 'Binary', id });
-    } catch (error) {
-      if (statusOf(error) !== 404 && statusOf(error) !== 410) throw error;
-      present = false;
-    }
-    if (!present) {
-      await client.update({ resourceType: 'Binary', id, body: photo.binary });
-      report.created.Binary = (report.created.Binary ?? 0) + 1;
-    } else report.existing.Binary = (report.existing.Binary ?? 0) + 1;
+    await putIfAbsent(client, report, photo.binary);
     tally(report, await client.transaction({ body: photo.media }));
   }
+  for (const example of exampleResources(today)) await putIfAbsent(client, report, example);
   report.millis = Date.now() - started;
   return report;
 }
 
+/** The server's own settings, as `npm start` reads them: FHIR_BASE_URL, else BASE_URL, else localhost:PORT. */
+export function defaultBase(env: NodeJS.ProcessEnv): string {
+  const set = (name: string) => (env[name]?.trim() ? env[name]?.trim() : undefined);
+  return set('FHIR_BASE_URL') ?? set('BASE_URL') ?? `http://localhost:${set('PORT') ?? '8080'}/fhir`;
+}
+
 function parseArgs(argv: string[]): LoadOptions {
   const options: LoadOptions = {
-    base: process.env.FHIR_BASE_URL ?? 'http://localhost:8080/fhir',
+    base: defaultBase(process.env),
     patients: 100,
     seed: 42,
     token: process.env.FHIR_TOKEN,
@@ -127,7 +141,7 @@ function parseArgs(argv: string[]): LoadOptions {
     else if (arg === '--demo-password') options.demoPassword = value();
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        'Usage: npm run seed -- [--base http://localhost:8080/fhir] [--patients 100] [--seed 42]\n' +
+        'Usage: npm run seed -- [--base URL (default: FHIR_BASE_URL, else BASE_URL, else http://localhost:$PORT/fhir)] [--patients 100] [--seed 42]\n' +
           '  with AUTH on: [--admin-secret S (default: env ADMIN_CLIENT_SECRET) | --token <bearer>]\n' +
           '  demo SMART app: [--demo-redirect-uri URL]... [--demo-launch-url URL] [--demo-password P]',
       );

@@ -8,12 +8,15 @@ export type { Logger } from 'pino';
  * pattern (never the query string: it may hold patient identifiers), status and duration.
  * Bodies, tokens and patient data are never logged.
  *
- * `buffered` writes asynchronously in 4 KB chunks (the server's hot path must not block on
- * stdout); call `flushLogger` before exiting.
+ * `buffered` writes asynchronously (the server's hot path must not block on stdout) but at once:
+ * each line is handed to the OS as soon as the previous write completes, lines that arrive
+ * meanwhile go out together in the next write. So `docker logs` does not lag and a SIGKILL loses
+ * at most the lines of one in-flight write (a 4 KB minimum chunk used to hold lines until
+ * shutdown). Call `flushLogger` before exiting.
  */
 export function createLogger(level: LogLevel, options: { buffered?: boolean } = {}): Logger {
   if (level === 'silent') return pino({ level: 'silent' });
-  const destination = options.buffered ? pino.destination({ dest: 1, sync: false, minLength: 4096 }) : pino.destination({ dest: 1, sync: true });
+  const destination = options.buffered ? pino.destination({ dest: 1, sync: false, minLength: 0 }) : pino.destination({ dest: 1, sync: true });
   return pino(
     {
       level,

@@ -4,6 +4,7 @@ import { isClusterPrimary, runPrimary } from './cluster';
 import { composeServer } from './compose';
 import { ConfigError, loadConfig, type Config } from './config';
 import { requestListener } from './http/app';
+import { adminAccessNotice } from './first-start';
 import { createLogger, flushLogger, type Logger } from './log';
 import type { DocumentStore } from './storage/port';
 import { printSeedHintIfEmpty } from './telehealth';
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { buffered: true });
   if (!config.auth) warnAuthOff(logger);
   if (isClusterPrimary(config)) return runPrimary(config, logger);
-  const { app, store, subscriptions } = await composeServer(config, logger);
+  const { app, store, auth, subscriptions } = await composeServer(config, logger);
   const server = http.createServer(requestListener(app));
   subscriptions?.attach(server);
   server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, host: config.host, store: store.kind, auth: config.auth }, 'listening');
   process.stdout.write(`Telefhir listening on http://${config.host}:${port} — FHIR base ${config.baseUrl} (store: ${store.kind}, auth: ${config.auth ? 'on' : 'OFF'})\n`);
+  const notice = adminAccessNotice(auth?.adminBootstrap, { tokenEndpoint: auth?.tokenEndpoint ?? `${new URL(config.baseUrl).origin}/auth/token`, baseUrl: config.baseUrl });
+  if (notice) process.stdout.write(notice);
   await printSeedHintIfEmpty(store, { info: (m) => logger.info(m) }, config.baseUrl).catch(() => false);
 
   let stopping = false;

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { CapabilityStatementRestSecurity } from 'fhir/r4';
 import type { AccessContext } from '../fhir/access/context';
+import type { AdminBootstrap } from './admin-bootstrap';
 
 /**
  * What the HTTP layer needs from the SMART authorization server.
@@ -16,6 +17,10 @@ export interface AuthModule {
   resolveAccess(authorizationHeader: string | undefined): Promise<AccessContext>;
   /** The CapabilityStatement.rest.security block (SMART service, oauth-uris extension). */
   capabilitySecurity(): CapabilityStatementRestSecurity;
+  /** How the `admin` client's secret was set up at this start (a generated one is printed once by main). */
+  adminBootstrap?: AdminBootstrap;
+  /** Absolute URL of the token endpoint. */
+  tokenEndpoint?: string;
   /** The route of one of its paths for request logs (ids of pending requests masked); undefined when not its path. */
   logRoute?(path: string): string | undefined;
   /**

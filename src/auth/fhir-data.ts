@@ -23,6 +23,16 @@ export async function exists(store: DocumentStore, type: 'Patient' | 'Encounter'
   return doc !== null;
 }
 
+/** `Patient/123` → whether that resource exists and is not deleted (a malformed reference does not). */
+export function referenceExists(store: DocumentStore): (reference: string) => Promise<boolean> {
+  return async (reference) => {
+    const match = /^(Patient|Practitioner|PractitionerRole)\/([A-Za-z0-9\-.]{1,64})$/.exec(reference);
+    if (!match) return false;
+    const doc = await store.collection<Doc>(match[1] as string).findOne({ _id: match[2] as string, deleted: false });
+    return doc !== null;
+  };
+}
+
 export async function patientOptions(store: DocumentStore, limit = 200): Promise<PatientOption[]> {
   const docs = await store.collection<Doc>('Patient').find({ deleted: false }, { sort: { _id: 1 }, limit });
   return docs.map((d) => ({ id: d._id, label: patientLabel(d.resource as Patient | undefined, d._id) }));

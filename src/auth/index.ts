@@ -1,4 +1,5 @@
 import type { AuthModule } from './api';
+import { bootstrapAdminClient } from './admin-bootstrap';
 import { AssertionVerifier } from './assertion';
 import { longestAccessTokenMs, resolveConfig, type AuthOptions } from './config';
 import { randomToken } from './crypto';
@@ -7,7 +8,7 @@ import { JwksFetcher } from './jwks-fetch';
 import { KeyRing } from './keys';
 import { authLogRoute } from './log-route';
 import { authCollections, purgeExpired, type AuthCollections } from './model';
-import { ensureAdminClient, ensurePublicClient } from './registry';
+import { ensurePublicClient } from './registry';
 import { buildRouter } from './router';
 import { resolveAccess } from './routes/bearer';
 import { capabilitySecurity } from './routes/discovery';
@@ -18,6 +19,7 @@ import { DuplicateKeyError } from '../storage/port';
 
 export type { AuthModule } from './api';
 export type { AuthOptions } from './config';
+export type { AdminBootstrap } from './admin-bootstrap';
 export { ADMIN_SCOPE } from './config';
 
 const PURGE_EVERY_MS = 10 * 60 * 1000;
@@ -38,7 +40,7 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
   tokens.revocations.start();
   const sessions = new Sessions(config, c, await cookieSecret(c));
   const assertions = new AssertionVerifier(config, c, new JwksFetcher(config.now));
-  if (config.adminClientSecret) await ensureAdminClient(c, config.adminClientSecret, new Date(config.now()));
+  const adminBootstrap = await bootstrapAdminClient(c, config.adminClientSecret, new Date(config.now()));
   const throttle = new CredentialThrottle(c.throttle, config.throttle, config.now);
   const deps: AuthDeps = { config, c, keys, tokens, sessions, assertions, throttle };
 
@@ -52,6 +54,8 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
     capabilitySecurity: () => capabilitySecurity(config),
     logRoute: (path) => authLogRoute(config.authPath, path),
     ensurePublicClient: (client) => ensurePublicClient(c, client, new Date(config.now())),
+    adminBootstrap,
+    tokenEndpoint: config.urls.token,
   };
 }
 

@@ -1,9 +1,11 @@
 import { parseResourceScope } from '../fhir/access/scopes';
+import { rotateAdminSecret } from './admin-bootstrap';
 import { longestAccessTokenMs, resolveConfig, type AuthOptions } from './config';
+import { referenceExists } from './fhir-data';
 import { randomToken } from './crypto';
 import { KeyRing } from './keys';
-import { authCollections, type ClientDoc, type UserDoc } from './model';
-import { clientView, registerClient, registerUser, userView, type ClientInput, type ClientView, type UserInput } from './registry';
+import { authCollections, type ClientDoc } from './model';
+import { clientView, registerClient, registerUser, userView, type ClientInput, type ClientView, type UserInput, type UserView } from './registry';
 import { SIMPLE_SCOPES, splitScope } from './scopes';
 import { TokenService } from './tokens';
 
@@ -15,10 +17,12 @@ export interface LocalAdmin {
   addClient(input: ClientInput): Promise<ClientView>;
   listClients(): Promise<ClientView[]>;
   removeClient(id: string): Promise<boolean>;
-  addUser(input: UserInput): Promise<Omit<UserDoc, 'passwordHash'>>;
-  listUsers(): Promise<Array<Omit<UserDoc, 'passwordHash'>>>;
+  addUser(input: UserInput): Promise<UserView>;
+  listUsers(): Promise<UserView[]>;
   removeUser(id: string): Promise<boolean>;
   rotateKeys(): Promise<string>;
+  /** A new random secret for the `admin` client (only its hash is stored); returned once. */
+  rotateAdminSecret(): Promise<string>;
   /** A signed access token (no client authentication: whoever holds the store is trusted). */
   issueToken(input: { scope: string; clientId?: string; patient?: string; fhirUser?: string; user?: string }): Promise<{ access_token: string; expires_in: number; scope: string }>;
 }
@@ -34,10 +38,11 @@ export async function openLocalAdmin(options: AuthOptions): Promise<LocalAdmin> 
     addClient: (input) => registerClient(c, input, now()),
     listClients: async () => (await c.clients.find({}, { sort: { _id: 1 } })).map((d: ClientDoc) => clientView(d)),
     removeClient: async (id) => (await c.clients.deleteOne({ _id: id })) === 1,
-    addUser: (input) => registerUser(c, input, now()),
+    addUser: (input) => registerUser(c, input, now(), referenceExists(config.store)),
     listUsers: async () => (await c.users.find({}, { sort: { _id: 1 } })).map(userView),
     removeUser: async (id) => (await c.users.deleteOne({ _id: id })) === 1,
     rotateKeys: async () => (await keys.rotate()).kid,
+    rotateAdminSecret: () => rotateAdminSecret(c, now()),
     issueToken: async (input) => {
       const scopes = splitScope(input.scope);
       const unknown = scopes.filter((s) => !parseResourceScope(s) && !(SIMPLE_SCOPES as readonly string[]).includes(s));

@@ -116,7 +116,10 @@ export interface UserInput {
   name?: string;
 }
 
-export async function registerUser(c: AuthCollections, input: UserInput, now: Date): Promise<Omit<UserDoc, 'passwordHash'>> {
+/** Whether a `Type/id` reference names a live resource (a patient user must point at a real Patient). */
+export type ReferenceExists = (reference: string) => Promise<boolean>;
+
+export async function registerUser(c: AuthCollections, input: UserInput, now: Date, referenceExists?: ReferenceExists): Promise<UserView> {
   const role = input.role as UserRole;
   if (!input.username || !ID.test(input.username)) throw invalidRequest('username may use letters, digits and . _ ~ - only');
   if (!USER_ROLES.includes(role)) throw invalidRequest(`role must be one of ${USER_ROLES.join(', ')}`);
@@ -125,6 +128,9 @@ export async function registerUser(c: AuthCollections, input: UserInput, now: Da
   if (role === 'patient' && !/^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(fhirUser ?? '')) throw invalidRequest('a patient user needs fhirUser Patient/<id>');
   if (role === 'practitioner' && fhirUser !== undefined && !/^(Practitioner|PractitionerRole)\/[A-Za-z0-9\-.]{1,64}$/.test(fhirUser)) {
     throw invalidRequest('a practitioner fhirUser must be Practitioner/<id>');
+  }
+  if (role === 'patient' && referenceExists && !(await referenceExists(fhirUser as string))) {
+    throw new OAuthError('invalid_request', `fhirUser ${fhirUser} does not exist: create the Patient first`);
   }
   const user: UserDoc = {
     _id: input.username,
@@ -143,7 +149,9 @@ export async function registerUser(c: AuthCollections, input: UserInput, now: Da
   return userView(user);
 }
 
-export const userView = ({ passwordHash: _hash, ...rest }: UserDoc) => rest;
+/** A user as the admin API and the CLI show it: `id` (the username), never the password hash. */
+export type UserView = Omit<UserDoc, '_id' | 'passwordHash'> & { id: string };
+export const userView = ({ passwordHash: _hash, _id, ...rest }: UserDoc): UserView => ({ id: _id, ...rest });
 
 /** The admin client may administer the server and use the FHIR API as a backend service. */
 export const ADMIN_CLIENT_SCOPE = `${ADMIN_SCOPE} system/*.cruds`;
@@ -153,7 +161,13 @@ export async function ensureAdminClient(c: AuthCollections, secret: string, now:
   if (secret.length < 16) throw new Error('ADMIN_CLIENT_SECRET must have at least 16 characters');
   const existing = await c.clients.findOne({ _id: ADMIN_CLIENT_ID });
   if (existing && existing.scope === ADMIN_CLIENT_SCOPE && (await verifySecret(secret, existing.secretHash))) return;
-  const client: ClientDoc = {
+  const client = await adminClientDoc(secret, now);
+  await c.clients.replaceOne({ _id: ADMIN_CLIENT_ID }, client, { upsert: true });
+}
+
+/** The `admin` client with (the scrypt hash of) `secret`. */
+export async function adminClientDoc(secret: string, now: Date): Promise<ClientDoc> {
+  return {
     _id: ADMIN_CLIENT_ID,
     name: 'Telefhir administration',
     type: 'confidential-symmetric',
@@ -163,7 +177,6 @@ export async function ensureAdminClient(c: AuthCollections, secret: string, now:
     grantTypes: ['client_credentials'],
     createdAt: now.toISOString(),
   };
-  await c.clients.replaceOne({ _id: ADMIN_CLIENT_ID }, client, { upsert: true });
 }
 
 /** A public client shipped with the server (the web console), kept in line with the code at every start. */

@@ -8,6 +8,7 @@ import type { DocumentStore } from '../storage/port';
 import { createFhirHandler } from './fhir-handler';
 import { healthz, readyz } from './health';
 import { commonMiddleware } from './middleware';
+import { openApiRouter } from './openapi/routes';
 import type { RawRoute } from './raw-routes';
 import { writeError, type ReplyMeta } from './render';
 
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(deps.store));
   if (deps.auth && deps.authObserver) app.use(deps.authObserver);
+  app.use(openApiRouter(services));
   if (deps.auth) app.use(deps.auth.router);
   if (deps.pages) app.use(deps.pages);
   app.use((req: Request, _res: Response, next: NextFunction) => next(notFound(`No endpoint at ${req.method} ${req.path}`)));

@@ -146,6 +146,8 @@ export function createFhirHandler(options: FhirHandlerOptions) {
     // `/fhir`, `/fhir/...`, `/fhir?...` only (not `/fhirx`)
     if (!Number.isNaN(next) && next !== 47 /* / */ && next !== 63 /* ? */) return false;
     if (url.startsWith('/fhir/.well-known/')) return false;
+    // the OpenAPI document and its viewer (./openapi) are Express routes, public like /metadata
+    if (url === '/fhir/openapi' || url.startsWith('/fhir/openapi.json') || url.startsWith('/fhir/openapi/') || url.startsWith('/fhir/openapi?')) return false;
     void handle(req, res, url);
     return true;
   };

@@ -14,7 +14,7 @@ export async function printSeedHintIfEmpty(store: DocumentStore, log: HintLogger
   if (patients > 0) return false;
   log.info(
     `The store holds no patients yet. Load the synthetic telehealth dataset with: npm run seed -- --base ${baseUrl}` +
-      ' (when authorization is on, with ADMIN_CLIENT_SECRET set as for the server: it also registers a demo SMART app and users; --patients N to size it).',
+      ' (when authorization is on, with ADMIN_CLIENT_SECRET set to the admin secret — the one the server was started with, or the one printed at its first start: it also registers a demo SMART app and users; --patients N to size it).',
   );
   return true;
 }

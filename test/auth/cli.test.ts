@@ -29,7 +29,8 @@ const cli = (...args: string[]) =>
 
 it('registers users and clients and prints a token usable with curl', async () => {
   const user = JSON.parse(cli('users', 'add', '--username', 'dr', '--password', 'long-password', '--role', 'practitioner', '--fhir-user', 'Practitioner/1'));
-  expect(user).toMatchObject({ _id: 'dr', role: 'practitioner' });
+  expect(user).toMatchObject({ id: 'dr', role: 'practitioner' });
+  expect(user).not.toHaveProperty('_id');
   const client = JSON.parse(cli('clients', 'add', '--type', 'confidential-symmetric', '--id', 'web', '--redirect-uri', 'https://web.example.org/cb'));
   expect(client.client_secret).toEqual(expect.any(String));
   expect(JSON.parse(cli('clients', 'list')).map((c: { client_id: string }) => c.client_id)).toEqual(['web']);

@@ -22,7 +22,8 @@ function newestSource(dir: string): number {
  * errors, so only a missing entry point fails.
  */
 export function ensureBuilt(): void {
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestSource(path.join(root, 'src'))) return;
+  // the seed loader (dist/seed) is built with the server
+  if (existsSync(entry) && statSync(entry).mtimeMs >= Math.max(newestSource(path.join(root, 'src')), newestSource(path.join(root, 'seed')))) return;
   try {
     execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
   } catch {

@@ -69,12 +69,14 @@ describe('seed dataset', () => {
       expect(first).toMatch(/Created \d+/);
       const total = async (query: string) => (await server.get(`${query}${query.includes('?') ? '&' : '?'}_summary=count`)).body.total as number;
       expect(await total('Patient?identifier=https://telefhir.example/mrn|MRN-000001')).toBe(1);
-      expect(await total('Patient')).toBe(5);
-      expect(await total('Practitioner')).toBe(10);
+      // + the well-known examples of seed/examples.ts (one Patient, one Practitioner, ...)
+      expect(await total('Patient')).toBe(5 + 1);
+      expect(await total('Patient?_id=example-patient')).toBe(1);
+      expect(await total('Practitioner')).toBe(10 + 1);
       expect(await total('Slot?status=free')).toBeGreaterThan(0);
       expect(await total('Appointment?status=booked')).toBeGreaterThan(0);
-      expect(await total('Encounter?class=VR')).toBe(5);
-      expect(await total('Observation?code=http://loinc.org|8867-4')).toBe(5 * 30);
+      expect(await total('Encounter?class=VR')).toBe(5 + 1);
+      expect(await total('Observation?code=http://loinc.org|8867-4')).toBe(5 * 30 + 1);
       expect(await total('Flag?status=active')).toBeGreaterThan(0);
       expect(await total('Media?patient.identifier=https://telefhir.example/mrn|MRN-000001')).toBe(1);
       const photo = (await server.get('Media?_count=1')).body.entry[0].resource;
@@ -126,15 +128,15 @@ describe('seed dataset', () => {
       const get = async (url: string) => (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
       const client = await get(`${server.url}/auth/admin/clients/telefhir-demo-app`);
       expect(client).toMatchObject({ client_id: 'telefhir-demo-app', type: 'public', redirect_uris: ['http://localhost:3000/callback', 'http://localhost:3000/'] });
-      const users = (await get(`${server.url}/auth/admin/users`)) as Array<{ username?: string; _id?: string; role: string; fhirUser: string }>;
+      const users = (await get(`${server.url}/auth/admin/users`)) as Array<{ id?: string; username?: string; _id?: string; role: string; fhirUser: string }>;
       for (const [name, role] of [['dr.demo', 'practitioner'], ['patient.demo', 'patient']]) {
-        const user = users.find((u) => (u.username ?? u._id) === name);
+        const user = users.find((u) => (u.id ?? u.username ?? u._id) === name);
         expect(user?.role).toBe(role);
         // the fhirUser points at a seeded resource
         const target = await fetch(`${base}/${user?.fhirUser}`, { headers: { authorization: `Bearer ${token}` } });
         expect(target.status).toBe(200);
       }
-      expect((await get(`${base}/Patient?_summary=count`)).total).toBe(2);
+      expect((await get(`${base}/Patient?_summary=count`)).total).toBe(2 + 1);
 
       const second = await runLoaderWith({ ADMIN_CLIENT_SECRET: secret }, out, base, '--patients', '2', '--seed', '3');
       expect(second).toMatch(/Created 0:/);

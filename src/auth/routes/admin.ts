@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { noteForAudit } from '../audit-note';
 import type { AuthDeps } from '../deps';
 import { OAuthError } from '../errors';
+import { referenceExists } from '../fhir-data';
 import { clientView, registerClient, registerUser, userView, type ClientInput, type UserInput } from '../registry';
 import { requireBearer } from './bearer';
 
@@ -44,7 +45,7 @@ export function adminRouter(deps: AuthDeps, wrap: (fn: (req: Request, res: Respo
     }),
   );
   router.get('/users', wrap(async (_req, res) => void res.json((await deps.c.users.find({}, { sort: { _id: 1 } })).map(userView))));
-  router.post('/users', wrap(async (req, res) => void res.status(201).json(await registerUser(deps.c, json(req) as UserInput, new Date(deps.config.now())))));
+  router.post('/users', wrap(async (req, res) => void res.status(201).json(await registerUser(deps.c, json(req) as UserInput, new Date(deps.config.now()), referenceExists(deps.config.store)))));
   router.delete(
     '/users/:id',
     wrap(async (req, res) => {

@@ -32,8 +32,14 @@ export async function resolveAccess(header: string | undefined, deps: AuthDeps):
     const challenge = header
       ? `Bearer realm="${deps.config.baseUrl}", error="invalid_token", error_description="${description}"`
       : `Bearer realm="${deps.config.baseUrl}"`;
-    throw new FhirError(401, [issue('error', 'login', error.message)], { 'WWW-Authenticate': challenge });
+    throw new FhirError(401, [issue('error', 'login', `${error.message}. ${howToGetAToken(deps)}`)], { 'WWW-Authenticate': challenge });
   }
+}
+
+/** Public URLs only (the same as in SMART discovery): where a client gets a token. */
+function howToGetAToken(deps: AuthDeps): string {
+  const { urls, baseUrl } = deps.config;
+  return `Get an access token from the token endpoint ${urls.token} (e.g. client_credentials for a backend or the admin client) or through SMART App Launch; see ${baseUrl}/.well-known/smart-configuration`;
 }
 
 /** For /auth JSON APIs: an OAuth-shaped 401/403. */
