@@ -2,6 +2,9 @@ import type { Router } from 'express';
 import type { CapabilityStatementRestSecurity } from 'fhir/r4';
 import type { AccessContext } from '../fhir/access/context';
 import type { AdminBootstrap } from './admin-bootstrap';
+import type { BuiltInClient } from './model';
+
+export type { BuiltInClient } from './model';
 
 /**
  * What the HTTP layer needs from the SMART authorization server.
@@ -28,11 +31,4 @@ export interface AuthModule {
    * authorization code + PKCE only, no secret.
    */
   ensurePublicClient?(client: BuiltInClient): Promise<void>;
-}
-
-export interface BuiltInClient {
-  clientId: string;
-  name: string;
-  redirectUris: string[];
-  scope: string;
 }

@@ -190,9 +190,30 @@ export async function purgeExpired(c: AuthCollections, now = Date.now()): Promis
 
 /** The grant fields of a code or refresh-token document. */
 export function grantOf(doc: GrantContext): GrantContext {
-  const { gid, clientId, scope, userId, fhirUser, patient, encounter, needPatientBanner, nonce, authTime, sessionId } = doc;
+  const {
+    gid,
+    clientId,
+    scope,
+    userId,
+    fhirUser,
+    patient,
+    encounter,
+    needPatientBanner,
+    nonce,
+    authTime,
+    sessionId,
+  } = doc;
   const grant: GrantContext = { gid, clientId, scope };
   const optional = { userId, fhirUser, patient, encounter, needPatientBanner, nonce, authTime, sessionId };
-  for (const [key, value] of Object.entries(optional)) if (value !== undefined) (grant as unknown as Record<string, unknown>)[key] = value;
+  for (const [key, value] of Object.entries(optional))
+    if (value !== undefined) (grant as unknown as Record<string, unknown>)[key] = value;
   return grant;
+}
+
+/** A public client that ships with the server (the web console): authorization code + PKCE only. */
+export interface BuiltInClient {
+  clientId: string;
+  name: string;
+  redirectUris: string[];
+  scope: string;
 }

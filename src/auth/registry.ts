@@ -2,8 +2,7 @@ import { DuplicateKeyError } from '../storage/port';
 import { ADMIN_CLIENT_ID, ADMIN_SCOPE } from './config';
 import { hashSecret, randomToken, verifySecret } from './crypto';
 import { invalidRequest, OAuthError } from './errors';
-import type { BuiltInClient } from './api';
-import type { AuthCollections, ClientDoc, ClientType, GrantType, UserDoc, UserRole } from './model';
+import type { AuthCollections, BuiltInClient, ClientDoc, ClientType, GrantType, UserDoc, UserRole } from './model';
 
 /** Registration of clients and users, shared by the admin REST API and the CLI. */
 
