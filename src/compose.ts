@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { AuthModule } from './auth/api';
 import { createAuthModule } from './auth';
+import { bulkModule } from './bulk';
 import type { Config } from './config';
 import { patientEverything } from './fhir/operations/everything';
 import { observationLastn } from './fhir/operations/lastn';
@@ -53,14 +54,20 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
     const telehealthEnv = { ...env };
     delete telehealthEnv.BINARY_MAX_BYTES;
     const telehealth = telehealthModule({ ...telehealthConfigFromEnv(telehealthEnv), binaryMaxBytes: config.binaryMaxBytes });
+    // Bulk Data $export: kick-off operations, status/download routes, a leased job worker
+    const bulk = bulkModule(
+      { fileMaxResources: config.bulkFileMaxResources, expirySeconds: config.bulkExpirySeconds, maxJobsPerClient: config.bulkMaxJobsPerClient, leaseSeconds: config.bulkLeaseSeconds },
+      { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+    );
+    settings.instantiates = bulk.instantiates;
     const app = createApp({
       store,
       settings,
       auth,
-      operations: [patientEverything, observationLastn, validateOperation, ...telehealth.operations],
+      operations: [patientEverything, observationLastn, validateOperation, ...telehealth.operations, ...bulk.operations],
       beforeWrite: telehealth.beforeWrite,
       afterWrite: telehealth.afterWrite,
-      rawRoutes: telehealth.binaryRoutes,
+      rawRoutes: [...telehealth.binaryRoutes, ...bulk.rawRoutes],
       logger,
       maxBodyBytes: config.maxBodyBytes,
       maxBodyDrainBytes: config.maxBodyDrainBytes,
@@ -72,6 +79,13 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
     await ensureFhirCollections(store);
     await ensureStartupSearchIndexes(store);
     logger.info({ ms: Date.now() - started }, 'validators and search indexes ready');
+    bulk.start(store, settings);
+    // the export worker stops (giving its lease back) before the store closes
+    const closeStore = store.close.bind(store);
+    store.close = async () => {
+      await bulk.stop();
+      await closeStore();
+    };
     return { app, store, ...(auth ? { auth } : {}) };
   } catch (error) {
     await store.close().catch(() => undefined);

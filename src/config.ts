@@ -62,6 +62,16 @@ export interface Config {
   maxStringLength: number;
   /** MAX_BODY_ELEMENTS: most JSON values in one request body (1000000); more → 413 too-costly. */
   maxBodyElements: number;
+
+  // Bulk Data export ($export)
+  /** BULK_FILE_MAX_RESOURCES: resources per NDJSON output file; a type with more is split (50000). */
+  bulkFileMaxResources: number;
+  /** BULK_EXPIRY: seconds a finished export (manifest and files) stays available (86400). */
+  bulkExpirySeconds: number;
+  /** BULK_MAX_JOBS_PER_CLIENT: unfinished exports one client may have at a time; more → 429 (2). */
+  bulkMaxJobsPerClient: number;
+  /** BULK_LEASE_SECONDS: how long an instance owns a running export without renewing it (60). */
+  bulkLeaseSeconds: number;
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -177,6 +187,10 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     maxJsonDepth: integer('MAX_JSON_DEPTH', 128, 8, 10000),
     maxStringLength: integer('MAX_STRING_LENGTH', 1024 * 1024, 1024, 1024 ** 3),
     maxBodyElements: integer('MAX_BODY_ELEMENTS', 1_000_000, 1000, 100_000_000),
+    bulkFileMaxResources: integer('BULK_FILE_MAX_RESOURCES', 50_000, 1, 10_000_000),
+    bulkExpirySeconds: integer('BULK_EXPIRY', 86_400, 1, 365 * 86_400),
+    bulkMaxJobsPerClient: integer('BULK_MAX_JOBS_PER_CLIENT', 2, 1, 1000),
+    bulkLeaseSeconds: integer('BULK_LEASE_SECONDS', 60, 1, 3600),
   };
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   if (problems.length > 0) throw new ConfigError(problems);

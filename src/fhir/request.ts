@@ -59,6 +59,8 @@ export interface FhirSettings {
   security?: CapabilityStatementRestSecurity;
   /** Hostile input: nesting, string and element bounds of every request body (DEFAULT_BODY_LIMITS when absent). */
   bodyLimits?: BodyLimits;
+  /** CapabilityStatement.instantiates: capability statements the server implements (e.g. Bulk Data). */
+  instantiates?: string[];
 }
 
 /** An operation handler such as `$validate`, `$everything`, `$start-visit`. */
