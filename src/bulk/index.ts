@@ -19,9 +19,9 @@ export interface BulkModule {
   rawRoutes: RawRoute[];
   /** Canonical URLs for CapabilityStatement.instantiates. */
   instantiates: string[];
-  /** Starts the worker of `store` (resumes the jobs a previous run left). */
-  start(store: DocumentStore, settings: FhirSettings): ExportWorker;
-  /** Stops every worker; running jobs give their lease back. */
+  /** Starts the worker of `store` (resumes the jobs a previous run left); none once stopped. */
+  start(store: DocumentStore, settings: FhirSettings): ExportWorker | undefined;
+  /** Stops every worker for good (shutdown); running jobs give their lease back, queued ones wait for the next start. */
   stop(): Promise<void>;
 }
 
@@ -34,7 +34,9 @@ const quiet: StoreLogger = { info: () => undefined, warn: () => undefined, error
 export function bulkModule(over: Partial<BulkConfig> = {}, logger: StoreLogger = quiet): BulkModule {
   const config = resolveBulkConfig(over);
   const workers = new Map<DocumentStore, ExportWorker>();
-  const start = (store: DocumentStore, settings: FhirSettings): ExportWorker => {
+  let stopped = false;
+  const start = (store: DocumentStore, settings: FhirSettings): ExportWorker | undefined => {
+    if (stopped) return undefined;
     let worker = workers.get(store);
     if (!worker) {
       worker = new ExportWorker(store, settings, config, logger);
@@ -46,11 +48,12 @@ export function bulkModule(over: Partial<BulkConfig> = {}, logger: StoreLogger =
   // a request proves the store is live: make sure its worker runs (tests build apps without compose)
   const seen = (ctx: FhirContext) => start(ctx.store, ctx.settings);
   return {
-    operations: exportOperations(config, (ctx) => seen(ctx).nudge()),
+    operations: exportOperations(config, (ctx) => seen(ctx)?.nudge()),
     rawRoutes: bulkRoutes(config, seen),
     instantiates: [BULK_DATA_CAPABILITY],
     start,
     stop: async () => {
+      stopped = true;
       const all = [...workers.values()];
       workers.clear();
       await Promise.all(all.map((w) => w.stop()));

@@ -87,11 +87,13 @@ export async function downloadAll(app: Express, manifest: Manifest, token?: stri
   return byType;
 }
 
-export function textParser(res: NodeJS.ReadableStream, callback: (error: Error | null, body: string) => void): void {
+/** Collects a response body as text whatever its media type (superagent parses only the ones it knows). */
+export function textParser(res: request.Response, callback: (error: Error | null, body: unknown) => void): void {
+  const stream = res as unknown as NodeJS.ReadableStream;
   let text = '';
-  res.setEncoding('utf8');
-  res.on('data', (chunk: string) => (text += chunk));
-  res.on('end', () => callback(null, text));
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => (text += chunk));
+  stream.on('end', () => callback(null, text));
 }
 
 /** Creates resources through the FHIR API (PUT with their ids). */
