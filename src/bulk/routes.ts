@@ -51,6 +51,9 @@ async function status(req: RawRequest, ctx: FhirContext, id: string, config: Bul
     const progress = job.status === 'queued' ? 'queued' : `${job.progress.exported} resources exported${type ? ` (now ${type})` : ''}`;
     return { status: 202, headers: { 'X-Progress': progress, 'Retry-After': String(config.retryAfterSeconds) } };
   }
+  if (job.status === 'failed' && job.error.length === 0) {
+    throw new FhirError(500, [issue('error', 'exception', 'The export failed and its error report could not be written')]);
+  }
   return json(200, manifest(ctx, job), { Expires: new Date(job.expiresAt ?? Date.now()).toUTCString(), 'Cache-Control': 'no-store' });
 }
 

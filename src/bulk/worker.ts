@@ -123,7 +123,8 @@ export class ExportWorker {
     const job = await jobsCollection(this.store).findOne({ _id: claimed._id });
     if (!job || job.leaseOwner !== this.owner) return;
     const failing: ExportJob = { ...job, issues: [...job.issues, { severity: 'error', code: 'exception', diagnostics }] };
-    const error = await writeIssues(failing, this.store);
+    // a store that cannot take files at all still records the failure (the status URL answers 500)
+    const error = await writeIssues(failing, this.store).catch(() => []);
     const now = this.now();
     await saveJob(this.store, { ...failing, status: 'failed', error, finishedAtMs: now, expiresAt: now + this.config.expirySeconds * 1000 });
   }
