@@ -1,8 +1,10 @@
+import { JOB_INDEXES, JOBS_COLLECTION } from '../../../src/bulk';
 import { historyIndexSpecs, indexSpecsFor } from '../../../src/fhir/search/api';
 import type { IndexSpec } from '../../../src/storage/port';
 
 /** The indexes the server declares for a collection (`Type` or `Type_history`); `_id` is implicit. */
 export function declaredIndexes(collection: string): IndexSpec[] {
+  if (collection === JOBS_COLLECTION) return [...JOB_INDEXES];
   return collection.endsWith('_history') ? historyIndexSpecs() : indexSpecsFor(collection);
 }
 
