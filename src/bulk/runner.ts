@@ -6,6 +6,7 @@ import type { BulkConfig } from './config';
 import { blobId, jobsCollection, type ExportJob } from './job';
 import { ndjsonFile, NDJSON, outcomeLines, type FileCursor } from './ndjson';
 import { exportFilter } from './population';
+import { TypeReader } from './reader';
 
 /** Thrown when the job was cancelled, expired or claimed by another instance: stop quietly. */
 export class JobLostError extends Error {
@@ -62,12 +63,11 @@ export async function runJob(claimed: ExportJob, deps: RunnerDeps): Promise<void
     if (job.leaseUntil - deps.now() < (config.leaseSeconds * 1000) / 2) await commit({});
   };
 
-  while (job.progress.typeIndex < job.types.length) {
-    const type = job.types[job.progress.typeIndex] as string;
-    const filter = await exportFilter(job, type, ctx);
+  /** Writes the next file of `type` (durable), then commits it to the job with the new position. */
+  const writeFile = async (type: string, typeReader: TypeReader) => {
     const seq = job.progress.nextSeq;
-    const cursor: FileCursor = { count: 0, typeDone: false, ...(job.progress.afterId ? { lastId: job.progress.afterId } : {}) };
-    const source = { store, type, filter, max: config.fileMaxResources, pageSize: config.pageSize, between: renewIfDue, ...(job.elements ? { elements: job.elements } : {}) };
+    const cursor: FileCursor = { count: 0, typeDone: false };
+    const source = { reader: typeReader, max: config.fileMaxResources, chunk: config.pageSize, between: renewIfDue, ...(job.elements ? { elements: job.elements } : {}) };
     try {
       await store.blobs.write(blobId(job._id, seq), NDJSON, ndjsonFile(source, cursor), NO_LIMIT);
     } catch (error) {
@@ -91,6 +91,20 @@ export async function runJob(claimed: ExportJob, deps: RunnerDeps): Promise<void
       if (written) await store.blobs.delete(blobId(job._id, seq)).catch(() => undefined);
       throw error;
     }
+  };
+
+  let reader: { typeIndex: number; reader: TypeReader } | undefined;
+  try {
+    while (job.progress.typeIndex < job.types.length) {
+      const type = job.types[job.progress.typeIndex] as string;
+      if (reader?.typeIndex !== job.progress.typeIndex) {
+        await reader?.reader.close();
+        reader = { typeIndex: job.progress.typeIndex, reader: new TypeReader(store, type, await exportFilter(job, type, ctx), job.progress.afterId, config.pageSize) };
+      }
+      await writeFile(type, reader.reader);
+    }
+  } finally {
+    await reader?.reader.close().catch(() => undefined);
   }
   await finish(job, deps, commit);
 }

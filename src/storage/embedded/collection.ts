@@ -5,13 +5,14 @@ import type {
   IndexSpec,
   ReplaceOptions,
   ReplaceResult,
+  ScanOptions,
   StoredDocument,
   WriteOptions,
 } from '../port';
 import { cloneJson } from './clone';
 import type { Engine } from './engine';
 import { planFilter } from './planner';
-import { count, match, project } from './query';
+import { candidates, count, match, predicate, project } from './query';
 import { insert, removeMatching, replace, toIncoming } from './writes';
 
 /** What the planner would do with a filter (tests and diagnostics). */
@@ -58,6 +59,30 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
     const excluded = topLevelExclusion(options.projection);
     if (excluded) return found.map((doc) => cloneWithout(doc, excluded) as T);
     return project(found, options.projection).map((doc) => cloneJson(doc) as T);
+  }
+
+  /**
+   * A snapshot of the candidates (internal documents are immutable: a write replaces them), sorted
+   * by `_id` once; each batch is then tested and copied when asked for, so the event loop is held
+   * for one batch at a time and memory holds references, not copies.
+   */
+  async *scan(filter: Filter, options: ScanOptions): AsyncGenerator<T[]> {
+    const { table } = this.engine.view(this.name, undefined);
+    const after = options.after;
+    const snapshot = candidates(table, filter).filter((doc) => after === undefined || doc._id > after);
+    snapshot.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    const test = predicate(filter);
+    const excluded = topLevelExclusion(options.projection);
+    const size = Math.max(1, options.batchSize);
+    for (let start = 0; start < snapshot.length; start += size) {
+      const batch: T[] = [];
+      for (let i = start; i < Math.min(start + size, snapshot.length); i++) {
+        const doc = snapshot[i] as StoredDocument;
+        if (!test.test(doc)) continue;
+        batch.push((excluded ? cloneWithout(doc, excluded) : (project([doc], options.projection)[0] as StoredDocument)) as T);
+      }
+      if (batch.length > 0) yield excluded ? batch : batch.map((doc) => cloneJson(doc));
+    }
   }
 
   async countDocuments(filter: Filter, options: WriteOptions = {}): Promise<number> {
