@@ -16,7 +16,7 @@ import type { Resource } from 'fhir/r4';
 import { indexResource } from '../src/fhir/search/api';
 import { openEmbeddedStore } from '../src/storage/embedded/store';
 import { numberOption } from './lib/options';
-import { repoRoot, spawnTelefhir } from './lib/server';
+import { repoRoot, spawnServer } from './lib/server';
 
 const count = numberOption('count', 200_000, 5_000_000);
 const PATIENTS = 200;
@@ -95,7 +95,8 @@ async function main(): Promise<void> {
   const viaHttp = process.argv.includes('--http');
   const loadStart = performance.now();
   if (!viaHttp) await loadDirect(dataDir);
-  const server = await spawnTelefhir(dataDir);
+  // replaying a large journal at start takes a while on a loaded machine
+  const server = await spawnServer({ script: path.join('dist', 'src', 'main.js'), env: { AUTH: 'off', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, timeoutMs: 600_000 });
   const base = `${server.url}/fhir`;
   try {
     if (viaHttp) await load(base);
