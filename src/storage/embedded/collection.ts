@@ -9,10 +9,12 @@ import type {
   StoredDocument,
   WriteOptions,
 } from '../port';
+import { setImmediate } from 'node:timers/promises';
 import { cloneJson } from './clone';
 import type { Engine } from './engine';
 import { planFilter } from './planner';
 import { candidates, count, match, predicate, project } from './query';
+import { sortedById } from './sorted-runs';
 import { insert, removeMatching, replace, toIncoming } from './writes';
 
 /** What the planner would do with a filter (tests and diagnostics). */
@@ -70,19 +72,23 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
     const { table } = this.engine.view(this.name, undefined);
     const after = options.after;
     const snapshot = candidates(table, filter).filter((doc) => after === undefined || doc._id > after);
-    snapshot.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
     const test = predicate(filter);
     const excluded = topLevelExclusion(options.projection);
+    const copy = (doc: StoredDocument) => (excluded ? cloneWithout(doc, excluded) : cloneJson(project([doc], options.projection)[0] as StoredDocument)) as T;
     const size = Math.max(1, options.batchSize);
-    for (let start = 0; start < snapshot.length; start += size) {
-      const batch: T[] = [];
-      for (let i = start; i < Math.min(start + size, snapshot.length); i++) {
-        const doc = snapshot[i] as StoredDocument;
-        if (!test.test(doc)) continue;
-        batch.push((excluded ? cloneWithout(doc, excluded) : (project([doc], options.projection)[0] as StoredDocument)) as T);
+    let batch: T[] = [];
+    let seen = 0;
+    for await (const doc of sortedById(snapshot)) {
+      if (test.test(doc)) batch.push(copy(doc));
+      // a batch is cut every `size` candidates; a selective filter that matched none of them
+      // gives the event loop back itself (the caller yields between the batches it gets)
+      if (++seen % size === 0) {
+        if (batch.length > 0) yield batch;
+        else await setImmediate();
+        batch = [];
       }
-      if (batch.length > 0) yield excluded ? batch : batch.map((doc) => cloneJson(doc));
     }
+    if (batch.length > 0) yield batch;
   }
 
   async countDocuments(filter: Filter, options: WriteOptions = {}): Promise<number> {
