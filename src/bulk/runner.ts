@@ -112,7 +112,13 @@ export async function runJob(claimed: ExportJob, deps: RunnerDeps): Promise<void
 async function finish(job: ExportJob, deps: RunnerDeps, commit: (changes: Partial<ExportJob>) => Promise<void>): Promise<void> {
   const error = await writeIssues(job, deps.store);
   const now = deps.now();
-  await commit({ status: 'completed', error, finishedAtMs: now, expiresAt: now + deps.config.expirySeconds * 1000 });
+  try {
+    await commit({ status: 'completed', error, finishedAtMs: now, expiresAt: now + deps.config.expirySeconds * 1000 });
+  } catch (lost) {
+    // cancelled while finishing: the error file is in no manifest
+    for (const file of error) await deps.store.blobs.delete(blobId(job._id, file.seq)).catch(() => undefined);
+    throw lost;
+  }
 }
 
 /** The job's issues as one error file of OperationOutcomes (none when there is nothing to say). */

@@ -122,6 +122,19 @@ describe('Patient and Group level', () => {
     expect(ids(all.get('Observation'))).toEqual(['o1', 'o2', 'o5', 'o6']);
   });
 
+  it('the patient parameter (POST) narrows a Patient or Group export to those patients', async () => {
+    const body = JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'patient', valueReference: { reference: 'Patient/p3' } }, { name: '_type', valueString: 'Patient,Observation' }] });
+    for (const path of ['Patient/$export', 'Group/g1/$export']) {
+      const res = await request(s.app).post(`/fhir/${path}`).set('Prefer', 'respond-async').set('Content-Type', 'application/fhir+json').send(body);
+      expect(res.status).toBe(202);
+      const all = await downloadAll(s.app, JSON.parse((await poll(s.app, res.headers['content-location'] as string)).text) as Manifest);
+      expect(ids(all.get('Patient'))).toEqual(['p3']);
+      expect(ids(all.get('Observation'))).toEqual(['o5', 'o6']);
+    }
+    const system = await request(s.app).post('/fhir/$export').set('Prefer', 'respond-async').set('Content-Type', 'application/fhir+json').send(body);
+    expect(system.status).toBe(400);
+  });
+
   it('Group/[id]/$export of an unknown group is 404', async () => {
     const res = await kickOff(s.app, 'Group/nope/$export');
     expect(res.status).toBe(404);
