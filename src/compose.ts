@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import { AUDIT_TYPE, createAuditModule } from './audit';
 import type { AuthModule } from './auth/api';
 import { createAuthModule } from './auth';
+import { bulkModule } from './bulk';
 import type { Config } from './config';
 import { createConsole } from './console';
 import { patientEverything } from './fhir/operations/everything';
@@ -71,10 +72,16 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
     const telehealthEnv = { ...env };
     delete telehealthEnv.BINARY_MAX_BYTES;
     const telehealth = telehealthModule({ ...telehealthConfigFromEnv(telehealthEnv), binaryMaxBytes: config.binaryMaxBytes });
+    // Bulk Data $export: kick-off operations, status/download routes, a leased job worker
+    const bulk = bulkModule(
+      { fileMaxResources: config.bulkFileMaxResources, expirySeconds: config.bulkExpirySeconds, maxJobsPerClient: config.bulkMaxJobsPerClient, leaseSeconds: config.bulkLeaseSeconds },
+      { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+    );
+    settings.instantiates = bulk.instantiates;
     // Subscriptions (src/subscriptions): its hooks run after the telehealth ones, inside each write's transaction
     const subscriptions = subscriptionsModule(store, config.baseUrl, settingsFromConfig(config), { warn: (message) => logger.warn(message) });
     settings.restExtensions = subscriptions.restExtensions;
-    const operations = [patientEverything, observationLastn, validateOperation, ...telehealth.operations, ...subscriptions.operations];
+    const operations = [patientEverything, observationLastn, validateOperation, ...telehealth.operations, ...subscriptions.operations, ...bulk.operations];
     const beforeWrite = [...telehealth.beforeWrite, ...subscriptions.beforeWrite];
     const afterWrite = [...telehealth.afterWrite, ...subscriptions.afterWrite];
     const app = createApp({
@@ -84,7 +91,7 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
       operations,
       beforeWrite,
       afterWrite,
-      rawRoutes: telehealth.binaryRoutes,
+      rawRoutes: [...telehealth.binaryRoutes, ...bulk.rawRoutes],
       logger,
       maxBodyBytes: config.maxBodyBytes,
       maxBodyDrainBytes: config.maxBodyDrainBytes,
@@ -99,6 +106,13 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
     await ensureStartupSearchIndexes(store);
     await subscriptions.start({ store, settings, operations, beforeWrite, afterWrite });
     logger.info({ ms: Date.now() - started }, 'validators and search indexes ready');
+    bulk.start(store, settings);
+    // the export worker stops (giving its lease back) before the store closes
+    const closeStore = store.close.bind(store);
+    store.close = async () => {
+      await bulk.stop();
+      await closeStore();
+    };
     return { app, store, subscriptions, ...(auth ? { auth } : {}) };
   } catch (error) {
     await store.close().catch(() => undefined);

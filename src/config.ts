@@ -96,6 +96,16 @@ export interface Config {
   subscriptionsAllowPrivate: boolean;
   /** SUBSCRIPTIONS_RETENTION_MS: how long delivered notifications are kept for $events (7 days). */
   subscriptionsRetentionMs: number;
+
+  // Bulk Data export ($export)
+  /** BULK_FILE_MAX_RESOURCES: resources per NDJSON output file; a type with more is split (50000). */
+  bulkFileMaxResources: number;
+  /** BULK_EXPIRY: seconds a finished export (manifest and files) stays available (86400). */
+  bulkExpirySeconds: number;
+  /** BULK_MAX_JOBS_PER_CLIENT: unfinished exports one client may have at a time; more → 429 (2). */
+  bulkMaxJobsPerClient: number;
+  /** BULK_LEASE_SECONDS: how long an instance owns a running export without renewing it (60). */
+  bulkLeaseSeconds: number;
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -231,6 +241,10 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     subscriptionsAllowedEndpoints: (get('SUBSCRIPTIONS_ALLOWED_ENDPOINTS') ?? '').split(',').map((p) => p.trim()).filter((p) => p !== ''),
     subscriptionsAllowPrivate: false,
     subscriptionsRetentionMs: integer('SUBSCRIPTIONS_RETENTION_MS', 7 * 24 * 3600 * 1000, 1000, 3650 * 24 * 3600 * 1000),
+    bulkFileMaxResources: integer('BULK_FILE_MAX_RESOURCES', 50_000, 1, 10_000_000),
+    bulkExpirySeconds: integer('BULK_EXPIRY', 86_400, 1, 365 * 86_400),
+    bulkMaxJobsPerClient: integer('BULK_MAX_JOBS_PER_CLIENT', 2, 1, 1000),
+    bulkLeaseSeconds: integer('BULK_LEASE_SECONDS', 60, 1, 3600),
   };
   const allowPrivate = oneOf('SUBSCRIPTIONS_ALLOW_PRIVATE', ['true', 'false', 'on', 'off', '1', '0'], config.auth ? 'false' : 'true');
   config.subscriptionsAllowPrivate = allowPrivate === 'true' || allowPrivate === 'on' || allowPrivate === '1';

@@ -63,6 +63,8 @@ export interface FhirSettings {
   readOnlyTypes?: readonly string[];
   /** Extensions of the CapabilityStatement's rest entry added by subsystems (e.g. the websocket URL). */
   restExtensions?: Extension[];
+  /** CapabilityStatement.instantiates: capability statements the server implements (e.g. Bulk Data). */
+  instantiates?: string[];
 }
 
 /** An operation handler such as `$validate`, `$everything`, `$start-visit`. */

@@ -41,6 +41,14 @@ export interface FindOptions extends WriteOptions {
   projection?: Projection;
 }
 
+/** A long read in `_id` order, handed out in batches (bulk export). */
+export interface ScanOptions {
+  /** Only documents whose `_id` sorts after this one (resuming a scan). */
+  after?: string;
+  batchSize: number;
+  projection?: Projection;
+}
+
 export interface ReplaceOptions extends WriteOptions {
   /** Insert `replacement` when nothing matches the filter. */
   upsert?: boolean;
@@ -118,6 +126,13 @@ export interface DocumentCollection<T extends StoredDocument = StoredDocument> {
   deleteMany(filter: Filter, options?: WriteOptions): Promise<number>;
   /** Idempotent: creating an existing index is a no-op. */
   createIndex(spec: IndexSpec): Promise<void>;
+  /**
+   * Optional: every document matching `filter`, in `_id` order, in batches, without re-running
+   * the query per batch (a MongoDB cursor; on the embedded engine a snapshot of the candidates,
+   * tested and copied one batch at a time). Callers fall back to keyset pages with `find` when
+   * absent. Outside transactions only.
+   */
+  scan?(filter: Filter, options: ScanOptions): AsyncIterable<T[]>;
 }
 
 /** Large binary content (store-and-forward media), streamed in and out. */

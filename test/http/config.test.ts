@@ -40,6 +40,10 @@ describe('configuration', () => {
       subscriptionsAllowedEndpoints: [],
       subscriptionsAllowPrivate: false,
       subscriptionsRetentionMs: 604_800_000,
+      bulkFileMaxResources: 50_000,
+      bulkExpirySeconds: 86_400,
+      bulkMaxJobsPerClient: 2,
+      bulkLeaseSeconds: 60,
     });
     expect(c.mongodbUri).toBeUndefined();
   });
@@ -65,6 +69,13 @@ describe('configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
     for (const name of ['PORT', 'LOG_LEVEL', 'MAX_BODY_BYTES', 'VALIDATION_MODE', 'BASE_URL', 'AUTH', 'MONGODB_URI']) expect(problems).toContain(name);
+  });
+
+  it('reads and validates the Bulk Data export settings', () => {
+    const c = loadConfig({ BULK_FILE_MAX_RESOURCES: '1000', BULK_EXPIRY: '3600', BULK_MAX_JOBS_PER_CLIENT: '5', BULK_LEASE_SECONDS: '30' }, []);
+    expect([c.bulkFileMaxResources, c.bulkExpirySeconds, c.bulkMaxJobsPerClient, c.bulkLeaseSeconds]).toEqual([1000, 3600, 5, 30]);
+    expect(() => loadConfig({ BULK_FILE_MAX_RESOURCES: '0' }, [])).toThrow(/BULK_FILE_MAX_RESOURCES/);
+    expect(() => loadConfig({ BULK_EXPIRY: '1h' }, [])).toThrow(/BULK_EXPIRY/);
   });
 
   it('refuses a default page size above the maximum', () => {

@@ -54,6 +54,7 @@ function build(services: Pick<FhirServices, 'settings' | 'operations'>, implemen
     date: new Date().toISOString(),
     publisher: 'Telefhir',
     kind: 'instance',
+    ...(settings.instantiates && settings.instantiates.length > 0 ? { instantiates: settings.instantiates } : {}),
     software: { name: 'Telefhir', version: packageJson.version },
     implementation: { description: 'Telefhir FHIR R4 server for telehealth', url: settings.baseUrl },
     fhirVersion: '4.0.1',

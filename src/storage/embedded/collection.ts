@@ -5,13 +5,16 @@ import type {
   IndexSpec,
   ReplaceOptions,
   ReplaceResult,
+  ScanOptions,
   StoredDocument,
   WriteOptions,
 } from '../port';
+import { setImmediate } from 'node:timers/promises';
 import { cloneJson } from './clone';
 import type { Engine } from './engine';
 import { planFilter } from './planner';
-import { count, match, project } from './query';
+import { candidates, count, match, predicate, project } from './query';
+import { sortedById } from './sorted-runs';
 import { insert, removeMatching, replace, toIncoming } from './writes';
 
 /** What the planner would do with a filter (tests and diagnostics). */
@@ -58,6 +61,34 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
     const excluded = topLevelExclusion(options.projection);
     if (excluded) return found.map((doc) => cloneWithout(doc, excluded) as T);
     return project(found, options.projection).map((doc) => cloneJson(doc) as T);
+  }
+
+  /**
+   * A snapshot of the candidates (internal documents are immutable: a write replaces them), sorted
+   * by `_id` once; each batch is then tested and copied when asked for, so the event loop is held
+   * for one batch at a time and memory holds references, not copies.
+   */
+  async *scan(filter: Filter, options: ScanOptions): AsyncGenerator<T[]> {
+    const { table } = this.engine.view(this.name, undefined);
+    const after = options.after;
+    const snapshot = candidates(table, filter).filter((doc) => after === undefined || doc._id > after);
+    const test = predicate(filter);
+    const excluded = topLevelExclusion(options.projection);
+    const copy = (doc: StoredDocument) => (excluded ? cloneWithout(doc, excluded) : cloneJson(project([doc], options.projection)[0] as StoredDocument)) as T;
+    const size = Math.max(1, options.batchSize);
+    let batch: T[] = [];
+    let seen = 0;
+    for await (const doc of sortedById(snapshot)) {
+      if (test.test(doc)) batch.push(copy(doc));
+      // a batch is cut every `size` candidates; a selective filter that matched none of them
+      // gives the event loop back itself (the caller yields between the batches it gets)
+      if (++seen % size === 0) {
+        if (batch.length > 0) yield batch;
+        else await setImmediate();
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   async countDocuments(filter: Filter, options: WriteOptions = {}): Promise<number> {

@@ -37,6 +37,9 @@ export interface MatchOptions {
 
 const compile = (filter: Filter): Predicate => compileFastFilter(filter) ?? new Query(filter);
 
+/** The compiled test of a filter (fast path, else mingo). */
+export const predicate = compile;
+
 /** Matching documents (internal, shared references) in sort order, after skip/limit. */
 export function match(table: Table, filter: Filter, options: MatchOptions = {}, overlay?: Overlay): StoredDocument[] {
   const query = compile(filter);

@@ -9,6 +9,7 @@ import {
   type ReplaceOptions,
   type StoreLogger,
   type ReplaceResult,
+  type ScanOptions,
   type StoredDocument,
   type TxSession,
 } from '../port';
@@ -74,6 +75,29 @@ export class MongoCollection<T extends StoredDocument> implements DocumentCollec
       if (options.projection && Object.keys(options.projection).length > 0) driverOptions.projection = options.projection;
       return (await this.inner.find(filter as MongoFilter<Document>, driverOptions).toArray()) as unknown as T[];
     });
+  }
+
+  /** A driver cursor in `_id` order (the `_id` index), read `batchSize` documents per round trip. */
+  async *scan(filter: Filter, options: ScanOptions): AsyncGenerator<T[]> {
+    const bounded = options.after === undefined ? filter : { $and: [filter, { _id: { $gt: options.after } }] };
+    const driverOptions: MongoFindOptions = { sort: { _id: 1 }, batchSize: options.batchSize };
+    if (options.projection && Object.keys(options.projection).length > 0) driverOptions.projection = options.projection;
+    const cursor = this.inner.find(bounded as MongoFilter<Document>, driverOptions);
+    let batch: T[] = [];
+    try {
+      for await (const doc of cursor) {
+        batch.push(doc as unknown as T);
+        if (batch.length >= options.batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    } catch (error) {
+      throw this.driver.fail(error, undefined, this.name);
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
   }
 
   countDocuments(filter: Filter, options: { session?: TxSession } = {}): Promise<number> {

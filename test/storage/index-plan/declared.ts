@@ -1,3 +1,4 @@
+import { JOB_INDEXES, JOBS_COLLECTION } from '../../../src/bulk';
 import { historyIndexSpecs, indexSpecsFor } from '../../../src/fhir/search/api';
 import type { IndexSpec } from '../../../src/storage/port';
 import { subscriptionIndexSpecs } from '../../../src/subscriptions';
@@ -6,6 +7,7 @@ import { subscriptionIndexSpecs } from '../../../src/subscriptions';
 export function declaredIndexes(collection: string): IndexSpec[] {
   const subscriptions = subscriptionIndexSpecs(collection);
   if (subscriptions.length > 0) return subscriptions;
+  if (collection === JOBS_COLLECTION) return [...JOB_INDEXES];
   return collection.endsWith('_history') ? historyIndexSpecs() : indexSpecsFor(collection);
 }
 
