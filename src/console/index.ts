@@ -11,7 +11,7 @@ import { shellHtml, type ShellSettings } from './shell';
  *
  * The server side is deliberately thin: it serves one HTML shell and static scripts; the browser
  * signs in as a public SMART client (authorization code + PKCE against this server's own
- * authorization server, see docs/adr/0010-console-sign-in.md) and then uses the very FHIR and
+ * authorization server, see docs/adr/0007-console-sign-in.md) and then uses the very FHIR and
  * admin APIs every other client uses, with the same access checks. No patient data is rendered
  * on the server.
  */
