@@ -24,6 +24,8 @@ COPY --from=build /app/dist ./dist
 # read at runtime: Telefhir's own profiles and conformance resources
 COPY profiles ./profiles
 COPY conformance ./conformance
+# the compiled schema validator, cached in node_modules/.cache so that start-up does not compile it
+RUN node -e "require('./dist/src/fhir/validation/schema-cache').loadSchemaValidator()"
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

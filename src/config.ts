@@ -62,6 +62,12 @@ export interface Config {
   maxStringLength: number;
   /** MAX_BODY_ELEMENTS: most JSON values in one request body (1000000); more → 413 too-costly. */
   maxBodyElements: number;
+  /**
+   * VALIDATOR_CACHE_DIR: where the compiled schema validator is kept between starts (default:
+   * node_modules/.cache/telefhir, else a private directory under the OS temp dir); `off`: compile
+   * it in memory at every start (~2 s).
+   */
+  validatorCacheDir?: string | null;
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -179,6 +185,8 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
     maxBodyElements: integer('MAX_BODY_ELEMENTS', 1_000_000, 1000, 100_000_000),
   };
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
+  const validatorCacheDir = get('VALIDATOR_CACHE_DIR');
+  if (validatorCacheDir !== undefined && validatorCacheDir !== '') config.validatorCacheDir = validatorCacheDir === 'off' ? null : validatorCacheDir;
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
