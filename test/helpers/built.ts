@@ -17,12 +17,14 @@ function newestSource(dir: string): number {
 }
 
 /**
- * Makes sure dist/ holds a build of the current sources (CI builds before testing; locally the
+ * Makes sure dist/ holds a build of the current sources, server, seed loader and bench helpers
+ * alike (CI builds before testing; locally the
  * first server-level test compiles once). tsc emits even when other work in progress has type
  * errors, so only a missing entry point fails.
  */
 export function ensureBuilt(): void {
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestSource(path.join(root, 'src'))) return warmValidatorCache();
+  const newest = Math.max(...['src', 'seed', 'bench'].map((dir) => newestSource(path.join(root, dir))));
+  if (existsSync(entry) && statSync(entry).mtimeMs >= newest) return warmValidatorCache();
   try {
     execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
   } catch {
