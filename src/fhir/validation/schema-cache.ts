@@ -49,8 +49,21 @@ export interface SchemaCacheOptions {
 
 export function loadSchemaValidator(options: SchemaCacheOptions = {}): LoadedValidator {
   const dir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+  const key = inputKey();
+  // a read-only install (a container running as another user) still uses the file its build wrote
+  const prebuilt = options.cacheDir === undefined ? path.join(installCacheDir(), `${FILE_PREFIX}${key}.js`) : undefined;
+  if (prebuilt && dir !== installCacheDir()) {
+    const cached = readVerified(prebuilt);
+    if (typeof cached === 'string') {
+      try {
+        return { validate: evaluate(cached), origin: 'cache', file: prebuilt };
+      } catch {
+        // fall through to the writable directory
+      }
+    }
+  }
   if (dir === null) return { validate: evaluate(compileStandalone()), origin: 'compiled' };
-  const file = path.join(dir, `${FILE_PREFIX}${inputKey()}.js`);
+  const file = path.join(dir, `${FILE_PREFIX}${key}.js`);
   let rejected: string | undefined;
   const cached = readVerified(file);
   if (typeof cached === 'string') {
@@ -167,8 +180,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * this user owns it and nobody else may write to it (the file is code that will be run).
  */
 export function defaultCacheDir(): string | null {
-  const nodeModules = path.dirname(path.dirname(require.resolve('ajv/package.json')));
-  const beside = path.join(nodeModules, '.cache', 'telefhir');
+  const beside = installCacheDir();
   if (writable(beside)) return beside;
   const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
   const temp = path.join(os.tmpdir(), `telefhir-cache-${uid ?? 'user'}`);
@@ -180,6 +192,11 @@ export function defaultCacheDir(): string | null {
   } catch {
     return null;
   }
+}
+
+/** `node_modules/.cache/telefhir` of the node_modules this code runs with (where `npm run build` writes). */
+function installCacheDir(): string {
+  return path.join(path.dirname(path.dirname(require.resolve('ajv/package.json'))), '.cache', 'telefhir');
 }
 
 function writable(dir: string): boolean {
