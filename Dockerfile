@@ -30,6 +30,8 @@ RUN chmod 755 dist/src/cli.js dist/seed/load.js \
 # read at runtime: Telefhir's own profiles and conformance resources
 COPY profiles ./profiles
 COPY conformance ./conformance
+# the compiled schema validator, cached in node_modules/.cache so that start-up does not compile it
+RUN node -e "require('./dist/src/fhir/validation/schema-cache').loadSchemaValidator()"
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

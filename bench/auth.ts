@@ -20,6 +20,7 @@ import { createAuthModule } from '../src/auth';
 import { openLocalAdmin } from '../src/auth/local-admin';
 import { openEmbeddedStore } from '../src/storage/embedded/store';
 import { load, type LoadResult } from './lib/load';
+import { median } from './lib/median';
 import { numberOption } from './lib/options';
 import { benchPatient } from './lib/payloads';
 import { repoRoot, spawnTelefhir, type RunningServer } from './lib/server';
@@ -57,11 +58,6 @@ async function variant(name: string, server: RunningServer, authorized: boolean)
   return { name, server, headers: { ...headers, Accept: 'application/fhir+json' }, path: `/fhir/Patient/${created.id}`, rounds: [] };
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 interface VerificationCost {
   cachedUs: number;

@@ -1,19 +1,20 @@
 /**
  * CRUD benchmark of the BUILT server (node dist/src/main.js, embedded store, AUTH=off, loopback):
  * read of a Patient, create of an Observation, update of a Patient — each against two references
- * in the same run, a bare node:http server and a bare Express 5 app answering a fixed ~1.5 KB JSON.
- * Then the audit trail's cost on reads: AUTH=on without and with AUDIT, in interleaved A/B rounds
- * (bench/lib/audit-ab.ts), reported as medians.
+ * in the same run, a bare node:http server and a bare Express 5 app answering a fixed ~1.5 KB JSON,
+ * in interleaved rounds (every row once per round), medians reported. Then the audit trail's cost on
+ * reads: AUTH=on without and with AUDIT, in interleaved A/B/C rounds (bench/lib/audit-ab.ts).
  * Prints a Markdown table and writes it to bench/results/crud.md.
  *
- *   npm run bench:crud                                  # 50 connections, 10 s per scenario
- *   npm run bench:crud -- --duration 3 --connections 20 --rounds 3
+ *   npm run bench:crud                                  # 50 connections, 3 rounds of 5 s per scenario
+ *   npm run bench:crud -- --duration 3 --rounds 2 --connections 20
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareAudit } from './lib/audit-ab';
 import { load, type LoadRequest, type LoadResult } from './lib/load';
+import { median } from './lib/median';
 import { numberOption } from './lib/options';
 import { benchObservation, benchPatient } from './lib/payloads';
 import { repoRoot, spawnServer, spawnTelefhir, type RunningServer } from './lib/server';
@@ -34,11 +35,30 @@ async function seedPatients(base: string, count: number): Promise<string[]> {
   return ids;
 }
 
+interface Scenario {
+  name: string;
+  url: string;
+  request: LoadRequest;
+}
+
+/** Per scenario, the median of its rounds (req/s, p50, p99) and the sums of failures. */
+function medianResult(name: string, rounds: LoadResult[]): LoadResult {
+  return {
+    name,
+    rps: median(rounds.map((r) => r.rps)),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    total: rounds.reduce((n, r) => n + r.total, 0),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+  };
+}
+
 async function main(): Promise<void> {
-  const duration = option('duration', 10, 120);
+  const duration = option('duration', 5, 120);
   const connections = option('connections', 50, 500);
-  const run = { duration, connections };
   const rounds = option('rounds', 3, 20);
+  const run = { duration, connections };
   const adminSecret = `bench-${Math.random().toString(36).slice(2)}-secret`;
   // the load before we start tells whether the machine was shared (then only ratios mean much)
   const loadBefore = loadavg()[0] ?? 0;
@@ -57,24 +77,37 @@ async function main(): Promise<void> {
     const patients = await seedPatients(telefhir.url, connections);
     const [first] = patients;
     let turn = 0;
-
-    const results: LoadResult[] = [];
-    const warm = { duration: Math.min(2, duration), connections };
-    const step = async (name: string, url: string, request: LoadRequest) => {
-      // a short unrecorded run first: JIT, lazy compilation and caches warm up as in production
-      await load(name, url, request, warm);
-      const r = await load(name, url, request, run);
-      process.stderr.write(`${r.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.non2xx} non-2xx, ${r.errors} errors\n`);
-      results.push(r);
-    };
-    await step('reference: node:http', nodeRef.url, { path: '/' });
-    await step('reference: Express 5 res.end(buffer)', expressRef.url, { path: '/' });
-    await step('read Patient', telefhir.url, { path: `/fhir/Patient/${first}`, headers: { Accept: 'application/fhir+json' } });
-    await step('create Observation', telefhir.url, { method: 'POST', path: '/fhir/Observation', body: JSON.stringify(benchObservation(first as string)), headers: FHIR_JSON });
     // one body per patient, prepared up front: the load generator must not be the bottleneck
     const updates = patients.map((id) => ({ path: `/fhir/Patient/${id}`, body: JSON.stringify({ ...benchPatient(), id }) }));
-    // PUT Patient/[id], rotating over the seeded patients so that writers rarely contend on one document
-    await step('update Patient', telefhir.url, { method: 'PUT', path: updates[0]?.path ?? '', headers: FHIR_JSON, vary: () => updates[turn++ % updates.length] as { path: string; body: string } });
+    const scenarios: Scenario[] = [
+      { name: 'reference: node:http', url: nodeRef.url, request: { path: '/' } },
+      { name: 'reference: Express 5 res.end(buffer)', url: expressRef.url, request: { path: '/' } },
+      { name: 'read Patient', url: telefhir.url, request: { path: `/fhir/Patient/${first}`, headers: { Accept: 'application/fhir+json' } } },
+      {
+        name: 'create Observation',
+        url: telefhir.url,
+        request: { method: 'POST', path: '/fhir/Observation', body: JSON.stringify(benchObservation(first as string)), headers: FHIR_JSON },
+      },
+      // PUT Patient/[id], rotating over the seeded patients so that writers rarely contend on one document
+      {
+        name: 'update Patient',
+        url: telefhir.url,
+        request: { method: 'PUT', path: updates[0]?.path ?? '', headers: FHIR_JSON, vary: () => updates[turn++ % updates.length] as { path: string; body: string } },
+      },
+    ];
+    // a short unrecorded run of each first: JIT, lazy compilation and caches warm up as in production
+    for (const s of scenarios) await load(s.name, s.url, s.request, { duration: Math.min(2, duration), connections });
+    // references and server rounds alternate (A/B/C/A/B/C…), so that a burst of load from elsewhere
+    // on the machine hits every row alike; medians are reported
+    const byScenario = scenarios.map(() => [] as LoadResult[]);
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, s] of scenarios.entries()) {
+        const r = await load(s.name, s.url, s.request, run);
+        process.stderr.write(`round ${round + 1} ${r.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.non2xx} non-2xx, ${r.errors} errors\n`);
+        byScenario[i]?.push(r);
+      }
+    }
+    const results = scenarios.map((s, i) => medianResult(s.name, byScenario[i] ?? []));
 
     const authOn = { AUTH: 'on', ADMIN_CLIENT_SECRET: adminSecret };
     const variants: Array<{ name: string; env: Record<string, string> }> = [
@@ -93,14 +126,15 @@ async function main(): Promise<void> {
 
     const [nodeResult, expressResult] = results;
     const table = markdownTable(results, nodeResult as LoadResult, expressResult as LoadResult);
-    const header = `# CRUD benchmark\n\n${new Date().toISOString().slice(0, 10)} · ${connections} connections · ${duration} s per row · ` +
+    const perRound = scenarios.map((s, i) => `- ${s.name}: ${(byScenario[i] ?? []).map((r) => Math.round(r.rps)).join(' / ')} req/s`).join('\n');
+    const header = `# CRUD benchmark\n\n${new Date().toISOString().slice(0, 10)} · ${connections} connections · ${rounds} interleaved rounds of ${duration} s, medians · ` +
       `Node ${process.version} · ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}) · load average ${loadBefore.toFixed(1)} at start · ` +
       'embedded store · AUTH=off · loopback. Load generator and servers share the machine: compare ratios, not absolute numbers.\n\n';
     const auditLine =
       `\nAudit trail on reads (AUTH=on, Bearer): ${rounds} interleaved A/B/C rounds, req/s A ${audit.rounds[0]?.join(', ')}; ` +
       `B ${audit.rounds[1]?.join(', ')}; C ${audit.rounds[2]?.join(', ')}. ` +
       `Median overhead vs A: B ${audit.overheadPercent[0]} %, C ${audit.overheadPercent[1]} %.\n`;
-    const markdown = header + table + '\n' + auditLine;
+    const markdown = `${header}${table}\n\nRounds:\n\n${perRound}\n${auditLine}`;
     process.stdout.write('\n' + markdown);
     const outDir = path.join(repoRoot(), 'bench', 'results');
     mkdirSync(outDir, { recursive: true });

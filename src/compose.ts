@@ -99,7 +99,9 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
       pages: await createConsole({ baseUrl: config.baseUrl, ...(auth ? { auth } : {}) }),
     });
     const started = Date.now();
-    warmUpSchemaValidator();
+    const validator = warmUpSchemaValidator(config.validatorCacheDir === undefined ? {} : { cacheDir: config.validatorCacheDir });
+    if (validator?.rejected) logger.warn({ rejected: validator.rejected }, 'cached schema validator discarded and rebuilt');
+    logger.info({ origin: validator?.origin, ms: Date.now() - started }, 'schema validator ready');
     warmUpProfileValidator();
     // collections before indexes and traffic: MongoDB transactions must never create them
     await ensureFhirCollections(store);

@@ -106,6 +106,12 @@ export interface Config {
   bulkMaxJobsPerClient: number;
   /** BULK_LEASE_SECONDS: how long an instance owns a running export without renewing it (60). */
   bulkLeaseSeconds: number;
+  /**
+   * VALIDATOR_CACHE_DIR: where the compiled schema validator is kept between starts (default:
+   * node_modules/.cache/telefhir, else a private directory under the OS temp dir); `off`: compile
+   * it in memory at every start (~2 s).
+   */
+  validatorCacheDir?: string | null;
 }
 
 /** Mirrors http/app.ts DEFAULT_MAX_BODY_BYTES (config.ts imports nothing from the layers). */
@@ -249,6 +255,8 @@ export function loadConfig(env: Source = process.env, argv: readonly string[] = 
   const allowPrivate = oneOf('SUBSCRIPTIONS_ALLOW_PRIVATE', ['true', 'false', 'on', 'off', '1', '0'], config.auth ? 'false' : 'true');
   config.subscriptionsAllowPrivate = allowPrivate === 'true' || allowPrivate === 'on' || allowPrivate === '1';
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
+  const validatorCacheDir = get('VALIDATOR_CACHE_DIR');
+  if (validatorCacheDir !== undefined && validatorCacheDir !== '') config.validatorCacheDir = validatorCacheDir === 'off' ? null : validatorCacheDir;
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

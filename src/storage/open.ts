@@ -1,5 +1,4 @@
 import { openEmbeddedStore } from './embedded/store';
-import { openMongoStore } from './mongo/open';
 import type { DocumentStore, StoreLogger } from './port';
 
 export interface OpenStoreOptions {
@@ -20,6 +19,8 @@ export interface OpenStoreOptions {
  */
 export async function openStore(options: OpenStoreOptions): Promise<DocumentStore> {
   if (!options.mongodbUri) return openEmbeddedStore({ dataDir: options.dataDir, logger: options.logger });
+  // loaded on demand: the driver costs ~0.1 s of start-up (seconds on a busy host) to an embedded server
+  const { openMongoStore } = await import('./mongo/open');
   const store = await openMongoStore({
     uri: options.mongodbUri,
     logger: options.logger,

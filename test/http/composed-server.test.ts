@@ -6,7 +6,7 @@ import { spawnTelefhir, type RunningServer } from '../../bench/lib/server';
 import { ensureBuilt } from '../helpers/built';
 
 /** The server as `npm start` runs it: every module wired by src/compose.ts, over real HTTP. */
-jest.setTimeout(120_000);
+
 
 describe('the built server, composed as in production', () => {
   const dirs: string[] = [];

@@ -46,3 +46,20 @@ test.each(examples.map((e) => [e.resourceType, e] as const))('%s: fast path = fh
   }
   expect(compared).toBeGreaterThan(0);
 });
+
+/** Hand-made cases for the shapes the HL7 examples exercise thinly: `where(field='literal')` and Patient.deceased. */
+const patients = [
+  { resourceType: 'Patient' },
+  { resourceType: 'Patient', deceasedBoolean: false, telecom: [{ system: 'phone', value: '1' }] },
+  { resourceType: 'Patient', deceasedBoolean: true, telecom: [{ system: 'email', value: 'a@b' }, { system: 'email', value: 'c@d' }, { value: 'x' }] },
+  { resourceType: 'Patient', deceasedDateTime: '2020-01-01', telecom: [{ system: 'Email', value: 'case' }, { _system: { extension: [] }, value: 'e' }] },
+];
+test.each(['deceased', 'email', 'phone'])('Patient %s: fast path = fhirpath on hand-made patients', (code) => {
+  const def = searchParameters('Patient').get(code);
+  const fast = compileFastPath('Patient', splitUnion(def?.expression ?? ''));
+  expect(fast).toBeDefined();
+  for (const patient of patients) {
+    const expected = fhirpath.evaluate(patient, def?.expression ?? '', undefined, r4model as never) as unknown[];
+    expect(asSet(fast?.(patient) ?? [])).toEqual(asSet(expected));
+  }
+});

@@ -1,6 +1,6 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnTelefhir, type RunningServer } from '../../bench/lib/server';
@@ -10,16 +10,13 @@ import { startServer, type ListeningServer } from './server';
 
 const root = path.join(__dirname, '..', '..');
 
-/** The seed loader runs as the operator runs it: compiled, in its own node process, with fhir-kit-client. */
+/**
+ * The seed loader runs as the operator runs it: compiled (the build's dist/seed, shared with the
+ * other suites instead of a tsc run of its own), in its own node process, with fhir-kit-client.
+ */
 function compileLoader(): string {
-  mkdirSync(path.join(root, 'dist'), { recursive: true });
-  const out = mkdtempSync(path.join(root, 'dist', 'seed-test-'));
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), 'seed/load.ts', '--outDir', out, '--module', 'commonjs', '--target', 'ES2022', '--esModuleInterop', '--skipLibCheck', '--types', 'node'],
-    { cwd: root, stdio: 'pipe' },
-  );
-  return out;
+  ensureBuilt();
+  return path.join(root, 'dist', 'seed');
 }
 
 /** Asynchronous: the server answering the loader lives in this very process. */
@@ -61,7 +58,6 @@ describe('seed dataset', () => {
     }, 240_000);
     afterAll(async () => {
       await server?.close();
-      if (out) rmSync(out, { recursive: true, force: true });
     });
 
     it('loads --patients 5, the telehealth searches find it, and a second run creates nothing', async () => {
@@ -95,14 +91,12 @@ describe('seed dataset', () => {
     let out: string;
     let dataDir: string;
     beforeAll(async () => {
-      ensureBuilt();
       out = compileLoader();
       dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-seed-auth-'));
       server = await spawnTelefhir(dataDir, { AUTH: 'on', ADMIN_CLIENT_SECRET: secret, LOG_LEVEL: 'silent' });
     }, 240_000);
     afterAll(async () => {
       await server?.stop('SIGKILL');
-      if (out) rmSync(out, { recursive: true, force: true });
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 

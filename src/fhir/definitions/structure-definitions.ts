@@ -89,6 +89,15 @@ export function baseDefinition(type: string): StructureDefinition | undefined {
   return baseByType?.get(type);
 }
 
+/**
+ * The base definitions of HL7 FHIR 4.0.1 resources (abstract ones included), from the same parse
+ * of profiles-resources.json as everything else here (35 MB: parsing it once more costs ~0.3 s).
+ */
+export function baseResourceDefinitions(): StructureDefinition[] {
+  load();
+  return [...(baseByType?.values() ?? [])].filter((sd) => sd.kind === 'resource');
+}
+
 /** Constraint profiles (not base definitions) the server validates against, for one resource type. */
 export function profilesOfType(type: string): StructureDefinition[] {
   const result: StructureDefinition[] = [];

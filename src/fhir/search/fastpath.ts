@@ -3,12 +3,14 @@ import r4model from 'fhirpath/fhir-context/r4';
 /**
  * A fast evaluator for the simple FHIRPath shapes that make up most SearchParameter expressions:
  * `Type.a.b`, choice elements (`Observation.effective`), `.ofType(T)` on a choice, and the
- * `.where(reference is Type)` filter produced from `resolve() is Type`. Anything else returns
+ * `.where(reference is Type)` filter produced from `resolve() is Type`, `.where(field='literal')` on
+ * a primitive string-like field (`telecom.where(system='email')`), and Patient's `deceased`
+ * flag (`deceased.exists() and deceased != false`). Anything else returns
  * undefined and is evaluated by the HL7 `fhirpath` engine. Walking plain JSON keys is ~20x faster
  * than the general engine, which keeps write-time indexing cheap; test/search/fastpath.test.ts
  * checks that both give the same values on every HL7 example resource.
  */
-type Step = { keys: string[] } | { refType: string };
+type Step = { keys: string[] } | { refType: string } | { field: string; equals: string };
 type Evaluator = (node: unknown) => unknown[];
 
 interface Model {
@@ -21,7 +23,9 @@ const model = r4model as unknown as Model;
 const CONTAINERS = new Set(['BackboneElement', 'Element']);
 
 const STEP_RE =
-  /^\.(?:ofType\(([A-Za-z]+)\)|where\(\(reference\.startsWith\('([A-Za-z]+)\/'\) or reference\.contains\('\/([A-Za-z]+)\/'\)\)\)|([a-zA-Z]+))/;
+  /^\.(?:ofType\(([A-Za-z]+)\)|where\(\(reference\.startsWith\('([A-Za-z]+)\/'\) or reference\.contains\('\/([A-Za-z]+)\/'\)\)\)|where\(([a-zA-Z]+)='([A-Za-z0-9\-.]+)'\)|([a-zA-Z]+))/;
+/** Primitive types compared as plain JSON strings by FHIRPath `=` (equal text, no normalisation). */
+const STRING_LIKE = new Set(['code', 'string', 'uri', 'id']);
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
@@ -46,7 +50,7 @@ function compileSteps(relative: string, basePath: string): Step[] | undefined {
     const m = STEP_RE.exec(rest);
     if (!m) return undefined;
     rest = rest.slice(m[0].length);
-    const [, ofType, refA, refB, name] = m;
+    const [, ofType, refA, refB, whereField, whereValue, name] = m;
     if (ofType !== undefined) {
       if (!pendingChoice) return undefined;
       // ofType(T) also selects subtypes (uri: canonical; Quantity: Age, Duration, ...), as FHIRPath does.
@@ -63,6 +67,11 @@ function compileSteps(relative: string, basePath: string): Step[] | undefined {
     if (refA !== undefined) {
       if (refA !== refB) return undefined;
       steps.push({ refType: refA });
+      continue;
+    }
+    if (whereField !== undefined) {
+      if (!STRING_LIKE.has(model.path2Type[`${typePath}.${whereField}`] ?? '')) return undefined;
+      steps.push({ field: whereField, equals: whereValue as string });
       continue;
     }
     const path = `${typePath}.${name as string}`;
@@ -87,7 +96,9 @@ function run(steps: Step[], resource: unknown): unknown[] {
   let current: unknown[] = [resource];
   for (const step of steps) {
     const next: unknown[] = [];
-    if ('refType' in step) {
+    if ('field' in step) {
+      for (const item of current) if ((item as Record<string, unknown>)[step.field] === step.equals) next.push(item);
+    } else if ('refType' in step) {
       const prefix = `${step.refType}/`;
       const inner = `/${step.refType}/`;
       for (const item of current) {
@@ -116,6 +127,8 @@ function run(steps: Step[], resource: unknown): unknown[] {
 
 /** A fast evaluator for a union of simple branches rooted at `type`, or undefined. */
 export function compileFastPath(type: string, branches: string[]): Evaluator | undefined {
+  const flag = branches.length === 1 ? existsAndNotFalse(type, (branches[0] as string).trim()) : undefined;
+  if (flag) return flag;
   const compiled: Step[][] = [];
   for (const raw of branches) {
     const branch = raw.trim();
@@ -135,6 +148,28 @@ export function compileFastRelative(expression: string, basePath: string): Evalu
     compiled.push(steps);
   }
   return evaluatorOf(compiled);
+}
+
+/**
+ * `T.x.exists() and T.x != false` over a boolean-or-other choice (Patient.deceased): `[true]` when
+ * x is present and not the boolean false (a deceasedDateTime counts), `[false]` otherwise.
+ */
+function existsAndNotFalse(type: string, expression: string): Evaluator | undefined {
+  const m = /^([A-Za-z]+)\.([a-z][A-Za-z]*)\.exists\(\) and ([A-Za-z]+)\.([a-z][A-Za-z]*) != false$/.exec(expression);
+  if (!m || m[1] !== type || m[3] !== type || m[2] !== m[4]) return undefined;
+  const choices = model.choiceTypePaths[`${type}.${m[2]}`];
+  if (!choices?.includes('Boolean')) return undefined;
+  const keys = choices.map((t) => (m[2] as string) + t);
+  const booleanKey = `${m[2]}Boolean`;
+  return (resource) => {
+    const node = resource as Record<string, unknown>;
+    for (const key of keys) {
+      const value = node[key];
+      if (value === undefined || value === null) continue;
+      return [!(key === booleanKey && value === false)];
+    }
+    return [false];
+  };
 }
 
 function evaluatorOf(compiled: Step[][]): Evaluator {

@@ -1,5 +1,5 @@
-import type { Resource, StructureDefinition } from 'fhir/r4';
-import { loadHl7Specializations } from '../definitions/resource-types';
+import type { Resource } from 'fhir/r4';
+import { baseResourceDefinitions } from '../definitions/structure-definitions';
 
 /**
  * _summary and _elements (search.html#summary, #elements): top-level element selection from the
@@ -15,7 +15,7 @@ let byType: Map<string, TypeElements> | undefined;
 
 function load(): Map<string, TypeElements> {
   const result = new Map<string, TypeElements>();
-  for (const sd of loadHl7Specializations('profiles-resources.json') as StructureDefinition[]) {
+  for (const sd of baseResourceDefinitions()) {
     if (sd.kind !== 'resource') continue;
     const entry: TypeElements = { summary: new Set(), mandatory: new Set(), choices: [] };
     for (const element of sd.snapshot?.element ?? []) {

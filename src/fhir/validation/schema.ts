@@ -1,31 +1,26 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { OperationOutcomeIssue } from 'fhir/r4';
-import { buildHl7Schema } from '../definitions/schema';
 import { issue } from '../outcome';
-import { boundErrorCollection, withErrorBudget } from './error-budget';
+import { withErrorBudget } from './error-budget';
 import { capIssues, DEFAULT_MAX_ISSUES } from './limits';
+import { loadSchemaValidator, type LoadedValidator, type SchemaCacheOptions } from './schema-cache';
 
 /**
  * JSON-schema validation of resources against HL7's fhir.schema.json (restricted to HL7 4.0.1),
- * compiled once, lazily on first use (call `warmUpSchemaValidator` at start to pay it early).
+ * loaded once, lazily on first use (call `warmUpSchemaValidator` at start to pay it early), from
+ * the on-disk cache of compiled validators when it is there (see schema-cache.ts).
  * One validator, with `allErrors` and a bounded error collection (see error-budget.ts): on valid
  * input it costs what a first-error pass costs (a 15 MB resource: ~80 ms), and on invalid input
  * it stops after a few times `maxIssues` errors instead of recording every one.
  */
 let validator: ValidateFunction | undefined;
 
-export function warmUpSchemaValidator(): void {
-  if (validator) return;
-  const { schema } = buildHl7Schema();
-  const ajv = new Ajv({
-    allErrors: true,
-    strict: false,
-    discriminator: true,
-    validateSchema: false,
-    code: { process: boundErrorCollection },
-  });
-  ajv.addSchema(schema, 'fhir');
-  validator = ajv.getSchema('fhir#/definitions/ResourceList') as ValidateFunction;
+/** Loads the validator unless already loaded; says where it came from (undefined: already loaded). */
+export function warmUpSchemaValidator(options: SchemaCacheOptions = {}): Omit<LoadedValidator, 'validate'> | undefined {
+  if (validator) return undefined;
+  const { validate, ...origin } = loadSchemaValidator(options);
+  validator = validate;
+  return origin;
 }
 
 /**

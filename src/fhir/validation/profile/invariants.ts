@@ -60,6 +60,9 @@ const GUARD = /^([a-z][A-Za-z0-9]*)\.empty\(\)\s+or\s/;
 const LOOSER = /\b(xor|implies)\b/;
 /** `x.empty() or y.exists()` exactly (qty-3 and kin): decided without FHIRPath. */
 const EMPTY_OR_EXISTS = /^([a-z][A-Za-z0-9]*)\.empty\(\)\s+or\s+([a-z][A-Za-z0-9]*)\.exists\(\)$/;
+/** `a.exists() or b.exists() or …` exactly (pat-1 on Patient.contact and kin): true when any of them is present. */
+const ANY_EXISTS = /^[a-z][A-Za-z0-9]*\.exists\(\)(?:\s+or\s+[a-z][A-Za-z0-9]*\.exists\(\))+$/;
+const anyExists = new Map<string, string[] | null>();
 const guards = new Map<string, string | null>();
 
 /** The type suffixes of choice elements (`value[x]` → `valueQuantity`, `valueDateTime`, ...). */
@@ -103,10 +106,47 @@ function holdsTrivially(invariant: Invariant, node: unknown): boolean {
   return guard !== null && lacks(node, guard);
 }
 
+const REF_1 = "reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))";
+const PER_1 = 'start.hasValue().not() or end.hasValue().not() or (start <= end)';
+/** Full-precision instants, and plain dates: both compare by value without FHIRPath's partial-precision rules. */
+const FULL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const FULL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** ref-1 on a local reference `#id`: the id must be one of the root resource's contained ids (`#` alone is the container). */
+function localReferenceResolves(node: object, rootResource: unknown): boolean {
+  const id = String((node as { reference: string }).reference).slice(1);
+  if (id === '') return true;
+  const contained = (rootResource as { contained?: unknown } | null)?.contained;
+  return Array.isArray(contained) && contained.some((c) => (c as { id?: unknown } | null)?.id === id);
+}
+
+/** per-1 when both ends are comparable by value; undefined leaves partial dates to FHIRPath. */
+function periodInOrder(node: object): InvariantResult | undefined {
+  const { start, end } = node as { start?: unknown; end?: unknown };
+  if (typeof start !== 'string' || typeof end !== 'string') return lacks(node, 'start') || lacks(node, 'end') ? 'pass' : undefined;
+  if (FULL_DATE.test(start) && FULL_DATE.test(end)) return start <= end ? 'pass' : 'fail';
+  if (FULL_DATE_TIME.test(start) && FULL_DATE_TIME.test(end)) return Date.parse(start) <= Date.parse(end) ? 'pass' : 'fail';
+  return undefined;
+}
+
 /** Invariants decided natively in full (pass or fail), or undefined to evaluate with FHIRPath. */
-function decideNatively(invariant: Invariant, node: unknown): InvariantResult | undefined {
+function decideNatively(invariant: Invariant, node: unknown, rootResource: unknown): InvariantResult | undefined {
+  if (node === null || typeof node !== 'object') return undefined;
+  // the HL7 engine spends ~0.6 ms on a local ref-1 and ~0.15 ms on per-1 (Synthea has thousands of both)
+  if (invariant.key === 'ref-1' && invariant.expression === REF_1) return localReferenceResolves(node, rootResource) ? 'pass' : 'fail';
+  if (invariant.key === 'per-1' && invariant.expression === PER_1) {
+    const decided = periodInOrder(node);
+    if (decided) return decided;
+  }
+  let names = anyExists.get(invariant.expression);
+  if (names === undefined) {
+    names = ANY_EXISTS.test(invariant.expression) ? invariant.expression.split(/\s+or\s+/).map((part) => part.slice(0, -'.exists()'.length)) : null;
+    anyExists.set(invariant.expression, names);
+  }
+  // the HL7 engine spends ~200 µs on pat-1 alone, more than the rest of a Patient's walk
+  if (names) return names.some((name) => !lacks(node, name)) ? 'pass' : 'fail';
   const match = EMPTY_OR_EXISTS.exec(invariant.expression);
-  if (!match || node === null || typeof node !== 'object') return undefined;
+  if (!match) return undefined;
   const [, first, second] = match as unknown as [string, string, string];
   return lacks(node, first) || !lacks(node, second) ? 'pass' : 'fail';
 }
@@ -119,7 +159,7 @@ function decideNatively(invariant: Invariant, node: unknown): InvariantResult | 
 export function checkInvariant(invariant: Invariant, node: unknown, base: string | undefined, resource: unknown, rootResource: unknown): InvariantResult {
   if (NATIVE_INVARIANTS.has(invariant.key) || SKIPPED.has(invariant.key)) return 'skip';
   if (holdsTrivially(invariant, node)) return 'pass';
-  const decided = decideNatively(invariant, node);
+  const decided = decideNatively(invariant, node, rootResource);
   if (decided) return decided;
   const evaluate = evaluatorFor(invariant, base);
   if (!evaluate) return 'skip';
