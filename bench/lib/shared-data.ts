@@ -10,7 +10,8 @@ import { gunzipSync } from 'node:zlib';
 function repoRoot(): string {
   let dir = __dirname;
   for (let i = 0; i < 6; i++) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'src'))) return dir;
+    // tsconfig.json, not package.json: the build copies package.json into dist/
+    if (existsSync(path.join(dir, 'tsconfig.json')) && existsSync(path.join(dir, 'src'))) return dir;
     dir = path.dirname(dir);
   }
   throw new Error('shared-data: repository root not found');

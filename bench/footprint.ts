@@ -1,0 +1,81 @@
+/**
+ * Footprint benchmark of the embedded engine: loads N Synthea resources (current document with
+ * search index entries + history record each, in transactions of 100), then reopens the data
+ * directory in a fresh process. Reports RSS growth per 100 000 resources against the bytes of
+ * stored JSON, the restart time and the read latency after restart; writes bench/results/footprint.md.
+ *
+ *   npm run bench:footprint -- --resources 100000
+ *
+ * Targets (see the README): RSS growth ≤ 3 × stored JSON; restart ≤ 5 s + 1 s per 100 MB on disk.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { numberOption } from './lib/options';
+import { repoRoot } from './lib/server';
+
+interface Loaded {
+  count: number;
+  jsonBytes: number;
+  loadMs: number;
+  baseline: number;
+  rss: number;
+}
+
+interface Reopened {
+  openMs: number;
+  baseline: number;
+  rss: number;
+  readMicros: number;
+}
+
+const MB = 1024 * 1024;
+
+function child<T>(...args: string[]): T {
+  const script = path.join(__dirname, 'lib', 'footprint-child.js');
+  const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop() as string) as T;
+}
+
+function diskBytes(dir: string): number {
+  let total = 0;
+  for (const name of readdirSync(dir)) total += statSync(path.join(dir, name)).size;
+  return total;
+}
+
+function main(): void {
+  const count = numberOption('resources', 100_000, 2_000_000);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-footprint-'));
+  try {
+    const loaded = child<Loaded>('load', dataDir, String(count));
+    const disk = diskBytes(path.join(dataDir, 'db'));
+    const reopened = child<Reopened>('reopen', dataDir);
+    const diskAfter = diskBytes(path.join(dataDir, 'db'));
+    const per100k = 100_000 / count;
+    const growthAfterLoad = loaded.rss - loaded.baseline;
+    const growthAfterRestart = reopened.rss - reopened.baseline;
+    const restartTarget = 5000 + (disk / (100 * MB)) * 1000;
+    const fmt = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
+    const rows = [
+      ['Resources loaded (Synthea mix, + one history record each)', String(count)],
+      ['Stored JSON (current + history documents)', fmt(loaded.jsonBytes)],
+      ['Data directory after load (journal + snapshots)', fmt(disk)],
+      ['Load time (transactions of 100)', `${(loaded.loadMs / 1000).toFixed(1)} s`],
+      ['RSS growth after load', `${fmt(growthAfterLoad)} (${(growthAfterLoad / loaded.jsonBytes).toFixed(2)} × JSON)`],
+      ['RSS growth after restart', `${fmt(growthAfterRestart)} (${(growthAfterRestart / loaded.jsonBytes).toFixed(2)} × JSON; target ≤ 3 ×)`],
+      ['RSS growth per 100 000 resources (after restart)', fmt(growthAfterRestart * per100k)],
+      ['Restart (open from disk)', `${(reopened.openMs / 1000).toFixed(2)} s (target ≤ ${(restartTarget / 1000).toFixed(1)} s)`],
+      ['Data directory after restart', fmt(diskAfter)],
+      ['Read by id after restart (median, in process)', `${reopened.readMicros.toFixed(0)} µs`],
+    ];
+    const table = ['| Measure | Value |', '|---|---:|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
+    console.log(table);
+    mkdirSync(path.join(repoRoot(), 'bench', 'results'), { recursive: true });
+    writeFileSync(path.join(repoRoot(), 'bench', 'results', 'footprint.md'), `# bench/footprint\n\n${new Date().toISOString()}, node ${process.version}\n\n${table}\n`);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main();
