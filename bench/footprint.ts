@@ -27,6 +27,7 @@ interface Reopened {
   openMs: number;
   baseline: number;
   rss: number;
+  heapUsed: number;
   readMicros: number;
 }
 
@@ -64,6 +65,7 @@ function main(): void {
       ['Load time (transactions of 100)', `${(loaded.loadMs / 1000).toFixed(1)} s`],
       ['RSS growth after load', `${fmt(growthAfterLoad)} (${(growthAfterLoad / loaded.jsonBytes).toFixed(2)} × JSON)`],
       ['RSS growth after restart', `${fmt(growthAfterRestart)} (${(growthAfterRestart / loaded.jsonBytes).toFixed(2)} × JSON; target ≤ 3 ×)`],
+      ['JS heap in use after restart (whole process)', fmt(reopened.heapUsed)],
       ['RSS growth per 100 000 resources (after restart)', fmt(growthAfterRestart * per100k)],
       ['Restart (open from disk)', `${(reopened.openMs / 1000).toFixed(2)} s (target ≤ ${(restartTarget / 1000).toFixed(1)} s)`],
       ['Data directory after restart', fmt(diskAfter)],

@@ -102,9 +102,10 @@ async function reopen(dataDir: string): Promise<void> {
   const store = await openEmbeddedStore({ dataDir });
   const openMs = Number(process.hrtime.bigint() - started) / 1e6;
   const rss = settledRss();
+  const { heapUsed } = process.memoryUsage();
   const readMicros = await readLatency(store, 5000);
   await store.close();
-  console.log(JSON.stringify({ openMs, baseline, rss, readMicros }));
+  console.log(JSON.stringify({ openMs, baseline, rss, heapUsed, readMicros }));
 }
 
 async function main(): Promise<void> {

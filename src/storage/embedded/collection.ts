@@ -8,7 +8,6 @@ import type {
   StoredDocument,
   WriteOptions,
 } from '../port';
-import { cloneJson } from './clone';
 import type { Engine } from './engine';
 import { planFilter } from './planner';
 import { count, match, project } from './query';
@@ -30,13 +29,12 @@ function topLevelExclusion(projection: FindOptions['projection']): Set<string> |
   return new Set(keys);
 }
 
-function cloneWithout(doc: StoredDocument, excluded: Set<string>): StoredDocument {
-  const out: Record<string, unknown> = {};
-  for (const key in doc) if (!excluded.has(key)) out[key] = cloneJson((doc as unknown as Record<string, unknown>)[key]);
-  return out as unknown as StoredDocument;
+function without(doc: StoredDocument, excluded: Set<string>): StoredDocument {
+  for (const key of excluded) delete (doc as unknown as Record<string, unknown>)[key];
+  return doc;
 }
 
-/** The port's collection API over the engine; every document handed out is a private copy. */
+/** The port's collection API over the engine; every document handed out is a private copy (parsed from its row). */
 export class EmbeddedCollection<T extends StoredDocument> implements DocumentCollection<T> {
   constructor(
     readonly name: string,
@@ -54,10 +52,10 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     const { table, overlay } = this.engine.view(this.name, options.session);
-    const found = match(table, filter, options, overlay);
     const excluded = topLevelExclusion(options.projection);
-    if (excluded) return found.map((doc) => cloneWithout(doc, excluded) as T);
-    return project(found, options.projection).map((doc) => cloneJson(doc) as T);
+    const found = match(table, filter, { ...options, withIdx: !excluded?.has('idx') }, overlay);
+    if (excluded) return found.map((doc) => without(doc, excluded) as T);
+    return project(found, options.projection) as T[];
   }
 
   async countDocuments(filter: Filter, options: WriteOptions = {}): Promise<number> {
@@ -66,7 +64,7 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
   }
 
   async estimatedDocumentCount(): Promise<number> {
-    return this.engine.view(this.name, undefined).table.docs.size;
+    return this.engine.view(this.name, undefined).table.size;
   }
 
   async replaceOne(filter: Filter, replacement: T, options: ReplaceOptions = {}): Promise<ReplaceResult> {
@@ -90,7 +88,7 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
   explain(filter: Filter): Explain {
     const table = this.engine.table(this.name);
     const plan = planFilter(table, filter);
-    return { index: plan?.index, candidates: plan ? plan.estimate : table.docs.size };
+    return { index: plan?.index, candidates: plan ? plan.estimate : table.size };
   }
 
   /** Diagnostics: documents evaluated by reads since the store was opened. */

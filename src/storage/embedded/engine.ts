@@ -9,8 +9,9 @@ import { encodeLineBytes } from './lines';
 import { acquireLock } from './lock';
 import { Mutex } from './mutex';
 import type { Overlay } from './query';
-import { deleteOp, indexOp, putOp, recordJson, type ReplayTarget } from './records';
-import { recover } from './recovery';
+import { deleteOp, indexOp, putOp, recordJson } from './records';
+import { recover, type RecoveryTarget } from './recovery';
+import { rowOf } from './rows';
 import { writeSnapshot, type CollectionImage } from './snapshot';
 import { Table } from './table';
 import { Transaction } from './transaction';
@@ -34,8 +35,8 @@ class DirectTarget implements WriteTarget {
     return this.table(collection).uniqueConflict(doc);
   }
   put(collection: string, entry: Incoming): void {
-    this.table(collection).put(entry.doc);
-    this.ops.push(putOp(collection, entry.json));
+    this.table(collection).put(entry.doc, entry.row);
+    this.ops.push(putOp(collection, entry.row.json));
   }
   remove(collection: string, id: string): void {
     this.table(collection).remove(id);
@@ -83,7 +84,12 @@ export class Engine {
       for (const note of recovered.notes) engine.logger.warn(`embedded store: ${note}`);
       engine.gen = Math.max(recovered.snapshotGen, ...recovered.journalGens);
       engine.journal = engine.newJournal(engine.gen, undefined);
-      if (recovered.replayedRecords > 0) await engine.compact();
+      // writes go on appending to the newest journal: it counts towards the next compaction,
+      // which runs in the background (start-up replays the tail and does not wait for a rewrite)
+      engine.journal.appendedBytes = recovered.lastJournalBytes;
+      if (recovered.lastJournalBytes > engine.compactAfterBytes) {
+        engine.compact().catch((error: Error) => engine.logger.error(`embedded store: compaction failed (the journal keeps the data): ${error.message}`));
+      }
       return engine;
     } catch (error) {
       engine.releaseLock();
@@ -207,13 +213,14 @@ export class Engine {
     const old = this.journal;
     this.gen = oldGen + 1;
     this.journal = this.newJournal(this.gen, old);
-    const images: CollectionImage[] = this.existingTables().map((t) => ({ name: t.name, specs: [...t.specs.values()], docs: [...t.docs.values()] }));
+    const images: CollectionImage[] = this.existingTables().map((t) => ({ name: t.name, specs: [...t.specs.values()], rows: t.allRows() }));
     try {
       await writeSnapshot(snapshotFile(this.dir, this.gen), images);
     } finally {
       await old.close();
     }
-    for (const file of [snapshotFile(this.dir, oldGen), journalFile(this.dir, oldGen)]) {
+    // generation oldGen stays as the fallback should the new snapshot be found damaged; the one before goes
+    for (const file of [snapshotFile(this.dir, oldGen - 1), journalFile(this.dir, oldGen - 1)]) {
       await unlink(file).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       });
@@ -221,9 +228,10 @@ export class Engine {
     await syncDirectory(this.dir);
   }
 
-  private replayTarget(): ReplayTarget {
+  private replayTarget(): RecoveryTarget {
     return {
-      put: (c, doc) => this.table(c).put(doc),
+      reset: () => this.tables.clear(),
+      put: (c, doc, row) => this.table(c).put(doc, row ?? rowOf(doc)),
       remove: (c, id) => this.table(c).remove(id),
       addIndex: (c, spec) => void this.table(c).addIndex(spec),
     };

@@ -36,8 +36,31 @@ export function decodeLine(text: string): unknown {
   }
 }
 
+/**
+ * The JSON text of a line held as bytes, or undefined when it is damaged. The checksum is taken
+ * over the bytes (fast) before they are decoded; the caller parses.
+ */
+export function lineJson(bytes: Buffer): string | undefined {
+  if (bytes.length < 10 || bytes[8] !== 0x20) return undefined;
+  const expected = Number.parseInt(bytes.toString('latin1', 0, 8), 16);
+  if (expected !== crc32(bytes.subarray(9))) return undefined;
+  return bytes.toString('utf8', 9);
+}
+
+/** The parsed JSON of a line held as bytes, or undefined when it is damaged. */
+export function decodeLineBytes(bytes: Buffer): unknown {
+  const json = lineJson(bytes);
+  if (json === undefined) return undefined;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RawLine {
-  text: string;
+  /** The line without its newline; valid only until the next line is read (it may share the read buffer). */
+  bytes: Buffer;
   /** Byte offset of the line's first byte. */
   start: number;
   /** False for a last line without its newline (a write cut short). */
@@ -57,12 +80,12 @@ export async function* readLines(file: string): AsyncGenerator<RawLine> {
       const piece = chunk.subarray(from, nl);
       const bytes = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
       pending = [];
-      yield { text: bytes.toString('utf8'), start: lineStart, terminated: true };
+      yield { bytes, start: lineStart, terminated: true };
       lineStart = offset + nl + 1;
       from = nl + 1;
     }
     if (from < chunk.length) pending.push(chunk.subarray(from));
     offset += chunk.length;
   }
-  if (pending.length > 0) yield { text: Buffer.concat(pending).toString('utf8'), start: lineStart, terminated: false };
+  if (pending.length > 0) yield { bytes: Buffer.concat(pending), start: lineStart, terminated: false };
 }

@@ -1,13 +1,14 @@
 import { DuplicateKeyError, type IndexSpec, type StoredDocument } from '../port';
 import { defaultIndexName, EqualityIndex, UniqueConstraint } from './indexes';
+import { parseRow, type Row } from './rows';
 
 /**
- * One collection in memory: documents by `_id` plus its indexes. Documents held here are never
- * mutated: a write replaces the whole document, so they can be shared with snapshots and
- * candidate lists without copying.
+ * One collection in memory: rows (document JSON, see rows.ts) by `_id` plus its indexes. Rows
+ * are immutable: a write replaces the whole row, so snapshots can share them without copying.
+ * Every document handed out is parsed from its row, hence private to the caller.
  */
 export class Table {
-  readonly docs = new Map<string, StoredDocument>();
+  private readonly rows = new Map<string, Row>();
   readonly specs = new Map<string, IndexSpec>();
   private readonly equality = new Map<string, EqualityIndex>();
   readonly unique: UniqueConstraint[] = [];
@@ -15,6 +16,34 @@ export class Table {
   examined = 0;
 
   constructor(readonly name: string) {}
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  has(id: string): boolean {
+    return this.rows.has(id);
+  }
+
+  /** A private copy of the document `id` (without `idx` when `withIdx` is false). */
+  get(id: string, withIdx = true): StoredDocument | undefined {
+    const row = this.rows.get(id);
+    return row && parseRow(row, withIdx);
+  }
+
+  /** The rows, for snapshots (immutable, safe to hold while writes go on). */
+  allRows(): Array<[string, Row]> {
+    return [...this.rows];
+  }
+
+  ids(): IterableIterator<string> {
+    return this.rows.keys();
+  }
+
+  /** Parsed copies of every document, for (re)building an index. */
+  private *parsedDocs(): Iterable<StoredDocument> {
+    for (const row of this.rows.values()) yield parseRow(row);
+  }
 
   /** The equality index whose leading path is `path`, if any. */
   indexOn(path: string): EqualityIndex | undefined {
@@ -36,7 +65,7 @@ export class Table {
     if (fields.length === 0) throw new Error(`${this.name}: an index needs at least one key`);
     if (spec.unique) {
       const constraint = new UniqueConstraint(name, fields);
-      for (const doc of this.docs.values()) {
+      for (const doc of this.parsedDocs()) {
         const owner = constraint.ownerOtherThan(doc);
         if (owner !== undefined) throw new DuplicateKeyError(`${this.name}: cannot build unique index ${name}: ${doc._id} and ${owner} share a key`);
         constraint.add(doc);
@@ -46,7 +75,7 @@ export class Table {
     const leading = fields[0] as string;
     if (leading !== '_id' && !this.equality.has(leading)) {
       const index = new EqualityIndex(leading);
-      for (const doc of this.docs.values()) index.add(doc);
+      for (const doc of this.parsedDocs()) index.add(doc);
       this.equality.set(leading, index);
     }
     const stored: IndexSpec = { ...spec, name };
@@ -76,19 +105,23 @@ export class Table {
     return undefined;
   }
 
-  put(doc: StoredDocument): void {
-    const old = this.docs.get(doc._id);
-    if (old) this.unindex(old);
-    this.docs.set(doc._id, doc);
+  /** Stores `row`, whose parsed form is `doc` (used for the index keys, not kept). */
+  put(doc: StoredDocument, row: Row): void {
+    if (this.indexed && this.rows.has(doc._id)) this.unindex(this.get(doc._id) as StoredDocument);
+    this.rows.set(doc._id, row);
     for (const index of this.equality.values()) index.add(doc);
     for (const constraint of this.unique) constraint.add(doc);
   }
 
   remove(id: string): void {
-    const old = this.docs.get(id);
-    if (!old) return;
-    this.unindex(old);
-    this.docs.delete(id);
+    if (!this.rows.has(id)) return;
+    if (this.indexed) this.unindex(this.get(id) as StoredDocument);
+    this.rows.delete(id);
+  }
+
+  /** Whether a removed or replaced document must be parsed to take its keys out of indexes. */
+  private get indexed(): boolean {
+    return this.equality.size > 0 || this.unique.length > 0;
   }
 
   private unindex(doc: StoredDocument): void {
@@ -98,6 +131,6 @@ export class Table {
 
   /** A collection exists once it holds a document or an index was created on it. */
   get exists(): boolean {
-    return this.docs.size > 0 || this.specs.size > 0;
+    return this.rows.size > 0 || this.specs.size > 0;
   }
 }

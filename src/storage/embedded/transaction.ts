@@ -2,6 +2,7 @@ import type { StoredDocument, TxSession } from '../port';
 import { DuplicateKeyError } from '../port';
 import type { Overlay } from './query';
 import { deleteOp, putOp } from './records';
+import type { Row } from './rows';
 import type { Table } from './table';
 import type { Incoming, WriteTarget } from './writes';
 
@@ -15,7 +16,7 @@ export class Transaction implements WriteTarget {
   readonly session: TxSession = Object.freeze({ __txSession: true as const });
   active = true;
   private readonly overlays = new Map<string, Overlay>();
-  private readonly jsons = new Map<string, Map<string, string>>();
+  private readonly rows = new Map<string, Map<string, Row>>();
 
   constructor(private readonly tables: (collection: string) => Table) {}
 
@@ -27,14 +28,14 @@ export class Transaction implements WriteTarget {
     return this.overlays.get(collection);
   }
 
-  private own(collection: string): { overlay: Overlay; jsons: Map<string, string> } {
+  private own(collection: string): { overlay: Overlay; rows: Map<string, Row> } {
     let overlay = this.overlays.get(collection);
-    let jsons = this.jsons.get(collection);
-    if (!overlay || !jsons) {
+    let rows = this.rows.get(collection);
+    if (!overlay || !rows) {
       this.overlays.set(collection, (overlay = new Map()));
-      this.jsons.set(collection, (jsons = new Map()));
+      this.rows.set(collection, (rows = new Map()));
     }
-    return { overlay, jsons };
+    return { overlay, rows };
   }
 
   uniqueConflict(collection: string, doc: StoredDocument): string | undefined {
@@ -53,15 +54,15 @@ export class Transaction implements WriteTarget {
   }
 
   put(collection: string, entry: Incoming): void {
-    const { overlay, jsons } = this.own(collection);
+    const { overlay, rows } = this.own(collection);
     overlay.set(entry.doc._id, entry.doc);
-    jsons.set(entry.doc._id, entry.json);
+    rows.set(entry.doc._id, entry.row);
   }
 
   remove(collection: string, id: string): void {
-    const { overlay, jsons } = this.own(collection);
+    const { overlay, rows } = this.own(collection);
     overlay.set(id, null);
-    jsons.delete(id);
+    rows.delete(id);
   }
 
   /**
@@ -79,12 +80,13 @@ export class Transaction implements WriteTarget {
     const ops: string[] = [];
     for (const [collection, overlay] of this.overlays) {
       const table = this.tables(collection);
-      const jsons = this.jsons.get(collection) as Map<string, string>;
+      const rows = this.rows.get(collection) as Map<string, Row>;
       for (const [id, doc] of overlay) {
         if (doc) {
-          table.put(doc);
-          ops.push(putOp(collection, jsons.get(id) as string));
-        } else if (table.docs.has(id)) {
+          const row = rows.get(id) as Row;
+          table.put(doc, row);
+          ops.push(putOp(collection, row.json));
+        } else if (table.has(id)) {
           table.remove(id);
           ops.push(deleteOp(collection, id));
         }
