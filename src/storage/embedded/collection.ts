@@ -8,7 +8,9 @@ import type {
   StoredDocument,
   WriteOptions,
 } from '../port';
+import { cloneJson } from './clone';
 import type { Engine } from './engine';
+import { isPrivate } from './parsed-cache';
 import { planFilter } from './planner';
 import { count, match, project } from './query';
 import { insert, removeMatching, replace, toIncoming } from './writes';
@@ -29,12 +31,18 @@ function topLevelExclusion(projection: FindOptions['projection']): Set<string> |
   return new Set(keys);
 }
 
+/** `doc` without the excluded fields: in place when it is private to this read, else a copy. */
 function without(doc: StoredDocument, excluded: Set<string>): StoredDocument {
-  for (const key of excluded) delete (doc as unknown as Record<string, unknown>)[key];
-  return doc;
+  if (isPrivate(doc)) {
+    for (const key of excluded) delete (doc as unknown as Record<string, unknown>)[key];
+    return doc;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key in doc) if (!excluded.has(key)) out[key] = cloneJson((doc as unknown as Record<string, unknown>)[key]);
+  return out as unknown as StoredDocument;
 }
 
-/** The port's collection API over the engine; every document handed out is a private copy (parsed from its row). */
+/** The port's collection API over the engine; every document handed out is a private copy. */
 export class EmbeddedCollection<T extends StoredDocument> implements DocumentCollection<T> {
   constructor(
     readonly name: string,
@@ -55,7 +63,7 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
     const excluded = topLevelExclusion(options.projection);
     const found = match(table, filter, { ...options, withIdx: !excluded?.has('idx') }, overlay);
     if (excluded) return found.map((doc) => without(doc, excluded) as T);
-    return project(found, options.projection) as T[];
+    return project(found, options.projection).map((doc) => cloneJson(doc) as T);
   }
 
   async countDocuments(filter: Filter, options: WriteOptions = {}): Promise<number> {

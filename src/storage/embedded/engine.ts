@@ -10,6 +10,7 @@ import { acquireLock } from './lock';
 import { Mutex } from './mutex';
 import type { Overlay } from './query';
 import { deleteOp, indexOp, putOp, recordJson } from './records';
+import { ParsedCache } from './parsed-cache';
 import { recover, type RecoveryTarget } from './recovery';
 import { rowOf } from './rows';
 import { writeSnapshot, type CollectionImage } from './snapshot';
@@ -21,6 +22,8 @@ export interface EngineOptions {
   dataDir: string;
   /** Compact (snapshot + fresh journal) once the journal grows past this size. Default 64 MiB. */
   compactAfterBytes?: number;
+  /** JSON bytes of recently read documents kept parsed (see parsed-cache.ts). Default 16 MiB. */
+  parsedCacheBytes?: number;
   logger?: StoreLogger;
 }
 
@@ -60,6 +63,7 @@ export class Engine {
   private readonly dir: string;
   private readonly logger: StoreLogger;
   private readonly compactAfterBytes: number;
+  private readonly parsed: ParsedCache;
   private journal!: Journal;
   private gen = 0;
   private failure: Error | undefined;
@@ -73,6 +77,7 @@ export class Engine {
     this.dir = dbDir(options.dataDir);
     this.logger = options.logger ?? silent;
     this.compactAfterBytes = options.compactAfterBytes ?? 64 * 1024 * 1024;
+    this.parsed = new ParsedCache(options.parsedCacheBytes ?? 16 * 1024 * 1024);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -99,7 +104,7 @@ export class Engine {
 
   table(name: string): Table {
     let table = this.tables.get(name);
-    if (!table) this.tables.set(name, (table = new Table(name)));
+    if (!table) this.tables.set(name, (table = new Table(name, this.parsed)));
     return table;
   }
 

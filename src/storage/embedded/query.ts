@@ -1,5 +1,4 @@
 import { Query } from 'mingo';
-import { cloneJson } from './clone';
 import type { Filter, FindOptions, Projection, SortSpec, StoredDocument } from '../port';
 import { compileFastFilter, type Predicate } from './fast-filter';
 import { planFilter } from './planner';
@@ -12,19 +11,19 @@ export type Overlay = Map<string, StoredDocument | null>;
 const EMPTY: Overlay = new Map();
 
 /**
- * The documents a filter could match, as private copies: from an index when the planner finds
- * one, else all. Only these candidates are parsed from their rows; `withIdx: false` leaves the
- * search index entries out (when neither the filter, the sort nor the caller needs them).
+ * The documents a filter could match, read-only (see Table.peek): from an index when the planner
+ * finds one, else all. Only these candidates are parsed from their rows; `withIdx: false` leaves
+ * the search index entries out (when neither the filter, the sort nor the caller needs them).
  */
 export function candidates(table: Table, filter: Filter, overlay: Overlay = EMPTY, withIdx = true): StoredDocument[] {
   const out: StoredDocument[] = [];
   const plan = planFilter(table, filter);
   for (const id of plan ? plan.ids() : table.ids()) {
     if (overlay.has(id)) continue;
-    const doc = table.get(id, withIdx);
+    const doc = table.peek(id, withIdx);
     if (doc) out.push(doc);
   }
-  for (const doc of overlay.values()) if (doc) out.push(cloneJson(doc));
+  for (const doc of overlay.values()) if (doc) out.push(doc);
   table.examined += out.length;
   return out;
 }
@@ -45,7 +44,7 @@ function readsIdx(filter: Filter, sort: SortSpec | undefined): boolean {
 
 const compile = (filter: Filter): Predicate => compileFastFilter(filter) ?? new Query(filter);
 
-/** Matching documents (private copies) in sort order, after skip/limit. */
+/** Matching documents (read-only, shared unless `isPrivate`) in sort order, after skip/limit. */
 export function match(table: Table, filter: Filter, options: MatchOptions = {}, overlay?: Overlay): StoredDocument[] {
   const query = compile(filter);
   const skip = Math.max(0, options.skip ?? 0);
@@ -73,7 +72,7 @@ export function count(table: Table, filter: Filter, overlay?: Overlay): number {
   return n;
 }
 
-/** Applies a projection; the result may share sub-objects with `docs`. */
+/** Applies a projection; the result may share sub-objects with `docs` (callers copy). */
 export function project(docs: StoredDocument[], projection: Projection | undefined): StoredDocument[] {
   if (!projection || Object.keys(projection).length === 0) return docs;
   return new Query({}).find(docs, projection).all() as StoredDocument[];

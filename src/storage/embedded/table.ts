@@ -1,11 +1,12 @@
 import { DuplicateKeyError, type IndexSpec, type StoredDocument } from '../port';
 import { defaultIndexName, EqualityIndex, UniqueConstraint } from './indexes';
+import { markPrivate, ParsedCache } from './parsed-cache';
 import { parseRow, type Row } from './rows';
 
 /**
  * One collection in memory: rows (document JSON, see rows.ts) by `_id` plus its indexes. Rows
  * are immutable: a write replaces the whole row, so snapshots can share them without copying.
- * Every document handed out is parsed from its row, hence private to the caller.
+ * Parsed forms of recently read rows are kept in the engine's ParsedCache.
  */
 export class Table {
   private readonly rows = new Map<string, Row>();
@@ -15,7 +16,10 @@ export class Table {
   /** Documents handed to the filter by reads (tests use it to prove an index was used). */
   examined = 0;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    private readonly parsed: ParsedCache = new ParsedCache(0),
+  ) {}
 
   get size(): number {
     return this.rows.size;
@@ -25,10 +29,26 @@ export class Table {
     return this.rows.has(id);
   }
 
-  /** A private copy of the document `id` (without `idx` when `withIdx` is false). */
-  get(id: string, withIdx = true): StoredDocument | undefined {
+  /** A private copy of the document `id`, parsed from its row. */
+  get(id: string): StoredDocument | undefined {
     const row = this.rows.get(id);
-    return row && parseRow(row, withIdx);
+    return row && parseRow(row);
+  }
+
+  /**
+   * The document `id` for reading only: from the parse cache, or parsed (and cached) now. Without
+   * `idx` (`withIdx` false) it is parsed for this caller alone, uncached, and marked private.
+   * Callers must not mutate what they get unless `isPrivate` says so.
+   */
+  peek(id: string, withIdx: boolean): StoredDocument | undefined {
+    const row = this.rows.get(id);
+    if (!row) return undefined;
+    const cached = this.parsed.get(row);
+    if (cached) return cached;
+    if (!withIdx && row.idxAt >= 0) return markPrivate(parseRow(row, false));
+    const doc = parseRow(row);
+    this.parsed.set(row, doc);
+    return doc;
   }
 
   /** The rows, for snapshots (immutable, safe to hold while writes go on). */
@@ -107,7 +127,7 @@ export class Table {
 
   /** Stores `row`, whose parsed form is `doc` (used for the index keys, not kept). */
   put(doc: StoredDocument, row: Row): void {
-    if (this.indexed && this.rows.has(doc._id)) this.unindex(this.get(doc._id) as StoredDocument);
+    this.forget(doc._id);
     this.rows.set(doc._id, row);
     for (const index of this.equality.values()) index.add(doc);
     for (const constraint of this.unique) constraint.add(doc);
@@ -115,13 +135,16 @@ export class Table {
 
   remove(id: string): void {
     if (!this.rows.has(id)) return;
-    if (this.indexed) this.unindex(this.get(id) as StoredDocument);
+    this.forget(id);
     this.rows.delete(id);
   }
 
-  /** Whether a removed or replaced document must be parsed to take its keys out of indexes. */
-  private get indexed(): boolean {
-    return this.equality.size > 0 || this.unique.length > 0;
+  /** Takes the current row of `id` out of the indexes (parsing it only when there are indexes) and the parse cache. */
+  private forget(id: string): void {
+    const row = this.rows.get(id);
+    if (!row) return;
+    if (this.equality.size > 0 || this.unique.length > 0) this.unindex(this.parsed.get(row) ?? parseRow(row));
+    this.parsed.forget(row);
   }
 
   private unindex(doc: StoredDocument): void {
