@@ -29,6 +29,7 @@ interface Reopened {
   rss: number;
   heapUsed: number;
   readMicros: number;
+  rssAfterReads: number;
 }
 
 const MB = 1024 * 1024;
@@ -67,6 +68,7 @@ function main(): void {
       ['RSS growth after load', `${fmt(growthAfterLoad)} (${(growthAfterLoad / loaded.jsonBytes).toFixed(2)} × JSON)`],
       ['RSS growth after restart', `${fmt(growthAfterRestart)} (${(growthAfterRestart / loaded.jsonBytes).toFixed(2)} × JSON; target ≤ 3 ×)`],
       ['JS heap in use after restart (whole process)', fmt(reopened.heapUsed)],
+      ['RSS growth after 5 000 reads (parse cache filled)', `${fmt(reopened.rssAfterReads - reopened.baseline)} (${((reopened.rssAfterReads - reopened.baseline) / loaded.jsonBytes).toFixed(2)} × JSON)`],
       ['RSS growth per 100 000 resources (after restart)', fmt(growthAfterRestart * per100k)],
       ['Restart (open from disk)', `${(reopened.openMs / 1000).toFixed(2)} s (target ≤ ${(restartTarget / 1000).toFixed(1)} s)`],
       ['Data directory after restart', fmt(diskAfter)],

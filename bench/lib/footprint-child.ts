@@ -104,8 +104,9 @@ async function reopen(dataDir: string): Promise<void> {
   const rss = settledRss();
   const { heapUsed } = process.memoryUsage();
   const readMicros = await readLatency(store, 5000);
+  const rssAfterReads = settledRss(); // with the parse cache filled by the reads
   await store.close();
-  console.log(JSON.stringify({ openMs, baseline, rss, heapUsed, readMicros }));
+  console.log(JSON.stringify({ openMs, baseline, rss, heapUsed, readMicros, rssAfterReads }));
 }
 
 async function main(): Promise<void> {
