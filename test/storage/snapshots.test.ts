@@ -1,6 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { encodeLine } from '../../src/storage/embedded/lines';
 import { openEmbeddedStore, type EmbeddedStore } from '../../src/storage/embedded/store';
 import type { StoreLogger } from '../../src/storage/port';
 import { runUntilKilled } from './crash-run';
@@ -112,6 +113,26 @@ describe('snapshots', () => {
     const again = await openEmbeddedStore({ dataDir });
     expect(await again.collection('Gen').countDocuments({})).toBe(95);
     await again.close();
+  });
+
+  it('loads a version 1 snapshot (records of 256 documents) written by an earlier release', async () => {
+    const dataDir = freshDir();
+    mkdirSync(path.join(dataDir, 'db'));
+    const docs = [{ _id: 'v1', tag: 'old', idx: { k: ['x'] } }, { _id: 'v2', tag: 'old' }];
+    const lines = [
+      '{"snapshot":1}',
+      JSON.stringify({ o: [['i', 'Legacy', { name: 'tag', keys: { tag: 1 } }]] }),
+      JSON.stringify({ o: docs.map((d) => ['p', 'Legacy', d]) }),
+      '{"end":true}',
+    ];
+    writeFileSync(dbFile(dataDir, 'snapshot-1.jsonl'), lines.map(encodeLine).join(''));
+    writeFileSync(dbFile(dataDir, 'journal-1.jsonl'), encodeLine(JSON.stringify({ o: [['d', 'Legacy', 'v2']] })));
+    const store = await openEmbeddedStore({ dataDir });
+    const c = store.collection('Legacy');
+    expect(await c.find({ tag: 'old' })).toEqual([docs[0]]);
+    expect(await c.findOne({ _id: 'v1' }, { projection: { idx: 0 } })).toEqual({ _id: 'v1', tag: 'old' });
+    expect(c.explain({ tag: 'old' }).index).toBe('tag');
+    await store.close();
   });
 
   it('refuses to open when the newest snapshot is damaged and no older generation can replace it', async () => {
