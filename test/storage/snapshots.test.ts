@@ -68,6 +68,26 @@ describe('snapshots', () => {
     await reopened.close();
   });
 
+  it('index keys recorded in the snapshot serve equality and unique indexes after a restart', async () => {
+    const dataDir = freshDir();
+    const store = await openEmbeddedStore({ dataDir });
+    const c = store.collection('Keys');
+    await c.createIndex({ keys: { code: 1 }, name: 'code_unique', unique: true });
+    await c.createIndex({ keys: { 'idx.tags': 1, _id: 1 }, name: 'tags' });
+    for (let i = 0; i < 30; i++) await c.insertOne({ _id: `k${i}`, code: `c${i}`, idx: { tags: [`t${i % 3}`, 'all'] } } as never);
+    await store.compact();
+    await store.close();
+    const reopened = await openEmbeddedStore({ dataDir });
+    const again = reopened.collection('Keys');
+    expect(again.explain({ 'idx.tags': 't1' })).toEqual({ index: 'idx.tags', candidates: 10 });
+    expect((await again.find({ 'idx.tags': 't1' }, { projection: { idx: 0 } })).map((d) => d._id)).toEqual(['k1', 'k4', 'k7', 'k10', 'k13', 'k16', 'k19', 'k22', 'k25', 'k28']);
+    await expect(again.insertOne({ _id: 'dup', code: 'c7' } as never)).rejects.toThrow(/duplicate/);
+    await again.replaceOne({ _id: 'k7' }, { _id: 'k7', code: 'c7b', idx: { tags: ['t1'] } } as never);
+    expect(again.explain({ 'idx.tags': 'all' }).candidates).toBe(29);
+    await again.insertOne({ _id: 'now-free', code: 'c7' } as never);
+    await reopened.close();
+  });
+
   it('a journal past the threshold at open is compacted in the background, and nothing is lost', async () => {
     const dataDir = freshDir();
     const store = await openEmbeddedStore({ dataDir });

@@ -218,7 +218,13 @@ export class Engine {
     const old = this.journal;
     this.gen = oldGen + 1;
     this.journal = this.newJournal(this.gen, old);
-    const images: CollectionImage[] = this.existingTables().map((t) => ({ name: t.name, specs: [...t.specs.values()], rows: t.allRows() }));
+    const images: CollectionImage[] = this.existingTables().map((t) => ({
+      name: t.name,
+      specs: [...t.specs.values()],
+      rows: t.allRows(),
+      layout: t.keyLayout(),
+      parse: (row) => t.parseForKeys(row),
+    }));
     try {
       await writeSnapshot(snapshotFile(this.dir, this.gen), images);
     } finally {
@@ -236,6 +242,7 @@ export class Engine {
   private replayTarget(): RecoveryTarget {
     return {
       reset: () => this.tables.clear(),
+      table: (c) => this.table(c),
       put: (c, doc, row) => this.table(c).put(doc, row ?? rowOf(doc)),
       remove: (c, id) => this.table(c).remove(id),
       addIndex: (c, spec) => void this.table(c).addIndex(spec),

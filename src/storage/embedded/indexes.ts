@@ -65,10 +65,19 @@ export class EqualityIndex {
     this.segments = splitPath(path);
   }
 
+  keysOf(doc: StoredDocument): IndexKey[] {
+    return keysAt(doc, this.segments);
+  }
+
   add(doc: StoredDocument): void {
-    for (const key of keysAt(doc, this.segments)) {
+    this.addKeys(doc._id, this.keysOf(doc));
+  }
+
+  /** Adds `id` under keys computed earlier (a snapshot records them, so loading need not parse). */
+  addKeys(id: string, keys: readonly IndexKey[]): void {
+    for (const key of keys) {
       if (key === null) continue;
-      this.entries.set(key, bucketAdd(this.entries.get(key), doc._id));
+      this.entries.set(key, bucketAdd(this.entries.get(key), id));
     }
   }
 
@@ -132,7 +141,11 @@ export class UniqueConstraint {
   }
 
   add(doc: StoredDocument): void {
-    for (const key of this.keysOf(doc)) this.owners.set(key, doc._id);
+    this.addKeys(doc._id, this.keysOf(doc));
+  }
+
+  addKeys(id: string, keys: readonly string[]): void {
+    for (const key of keys) this.owners.set(key, id);
   }
 
   remove(doc: StoredDocument): void {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { journalFile, parseName, snapshotFile } from './files';
 import { decodeLineBytes, readLines } from './lines';
 import { applyRecord, isRecord, type ReplayTarget } from './records';
-import { CorruptDataError, loadSnapshot } from './snapshot-load';
+import { CorruptDataError, loadSnapshot, type SnapshotTarget } from './snapshot-load';
 
 export { CorruptDataError };
 
@@ -21,7 +21,7 @@ export interface Recovered {
 }
 
 /** Where recovery writes: the tables, plus a way to forget a snapshot that turned out damaged. */
-export interface RecoveryTarget extends ReplayTarget {
+export interface RecoveryTarget extends SnapshotTarget {
   reset(): void;
 }
 

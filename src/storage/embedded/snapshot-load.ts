@@ -1,7 +1,8 @@
 import { lineJson, readLines } from './lines';
 import { applyRecord, isRecord, type ReplayTarget } from './records';
 import { rowOfText } from './rows';
-import { rowLinePrefix } from './snapshot';
+import { ROW_TAG } from './snapshot';
+import type { KeyLayout, Table } from './table';
 
 export class CorruptDataError extends Error {
   constructor(message: string) {
@@ -10,20 +11,36 @@ export class CorruptDataError extends Error {
   }
 }
 
-const ROW_LINE = '["r",';
+/** Replay, plus direct access to the tables for row lines (which carry their index keys). */
+export interface SnapshotTarget extends ReplayTarget {
+  table(collection: string): Table;
+}
 
-/**
- * Applies a row line (`["r",collection,idxAt,{document}]`): the document is parsed for its index
- * keys, and its text is kept as it is in the file (no second encoding).
- */
-function applyRowLine(json: string, target: ReplayTarget): boolean {
-  const value = JSON.parse(json) as unknown;
-  if (!Array.isArray(value) || value.length !== 4) return false;
-  const [, collection, idxAt, doc] = value as [unknown, unknown, unknown, unknown];
-  if (typeof collection !== 'string' || typeof idxAt !== 'number' || doc === null || typeof doc !== 'object') return false;
-  const prefix = rowLinePrefix(collection, idxAt);
-  if (!json.startsWith(prefix)) return false;
-  target.put(collection, doc as never, rowOfText(json.slice(prefix.length, -1), idxAt));
+type Layout = Pick<KeyLayout, 'paths' | 'uniques'>;
+
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+/** A `{"layout":…}` line: checked against the indexes the snapshot's own `i` records created. */
+function acceptLayout(value: unknown, target: SnapshotTarget, layouts: Map<string, Layout>): boolean {
+  const layout = (value as { layout?: { c?: unknown; paths?: unknown; unique?: unknown } }).layout;
+  if (!layout || typeof layout.c !== 'string' || !isStrings(layout.paths) || !isStrings(layout.unique)) return false;
+  const declared = { paths: layout.paths, uniques: layout.unique };
+  if (!target.table(layout.c).hasLayout(declared)) return false;
+  layouts.set(layout.c, declared);
+  return true;
+}
+
+/** A row line: `R<tab>[collection,id,idxAt,keys]<tab>{document}`; the document is not parsed. */
+function applyRowLine(json: string, target: SnapshotTarget, layouts: Map<string, Layout>): boolean {
+  const headEnd = json.indexOf('\t', ROW_TAG.length);
+  if (headEnd < 0) return false;
+  const head = JSON.parse(json.slice(ROW_TAG.length, headEnd)) as unknown;
+  if (!Array.isArray(head) || head.length !== 4) return false;
+  const [collection, id, idxAt, keys] = head as [unknown, unknown, unknown, unknown];
+  if (typeof collection !== 'string' || typeof id !== 'string' || typeof idxAt !== 'number' || !Array.isArray(keys)) return false;
+  const layout = layouts.get(collection);
+  if (!layout || keys.length !== layout.paths.length + layout.uniques.length || !keys.every(Array.isArray)) return false;
+  target.table(collection).putWithKeys(id, rowOfText(json.slice(headEnd + 1), idxAt), layout, keys as unknown[][]);
   return true;
 }
 
@@ -32,24 +49,27 @@ function applyRowLine(json: string, target: ReplayTarget): boolean {
  * its checksum and the end line must count them: anything else is a CorruptDataError, raised
  * possibly after part of the snapshot was applied (the caller starts over from an older one).
  */
-export async function loadSnapshot(file: string, target: ReplayTarget): Promise<void> {
+export async function loadSnapshot(file: string, target: SnapshotTarget): Promise<void> {
   let version = 0;
   let lines = 0;
   let ended = false;
+  const layouts = new Map<string, Layout>();
   for await (const line of readLines(file)) {
     const json = line.terminated ? lineJson(line.bytes) : undefined;
     const damaged = () => new CorruptDataError(`${file}: damaged line at byte ${line.start}`);
     if (json === undefined || ended) throw damaged();
     try {
-      if (version === 2 && json.startsWith(ROW_LINE)) {
-        if (!applyRowLine(json, target)) throw damaged();
+      if (version === 2 && json.startsWith(ROW_TAG)) {
+        if (!applyRowLine(json, target, layouts)) throw damaged();
       } else {
-        const value = JSON.parse(json) as { snapshot?: unknown; end?: unknown; lines?: unknown };
+        const value = JSON.parse(json) as { snapshot?: unknown; end?: unknown; lines?: unknown; layout?: unknown };
         if (version === 0) {
           if (value.snapshot !== 1 && value.snapshot !== 2) throw new CorruptDataError(`${file}: not a snapshot`);
           version = value.snapshot;
         } else if (isRecord(value)) {
           applyRecord(value, target);
+        } else if (version === 2 && value.layout !== undefined) {
+          if (!acceptLayout(value, target, layouts)) throw new CorruptDataError(`${file}: index layout at byte ${line.start} does not match its indexes`);
         } else if (value.end === true && (version === 1 || value.lines === lines)) {
           ended = true;
         } else {

@@ -1,7 +1,15 @@
 import { DuplicateKeyError, type IndexSpec, type StoredDocument } from '../port';
 import { defaultIndexName, EqualityIndex, UniqueConstraint } from './indexes';
+import type { IndexKey } from './keys';
 import { markPrivate, ParsedCache } from './parsed-cache';
 import { parseRow, type Row } from './rows';
+
+/** The indexes of a table at one instant, by name, and the keys a document has in each (in that order). */
+export interface KeyLayout {
+  paths: string[];
+  uniques: string[];
+  keysOf(doc: StoredDocument): Array<IndexKey[] | string[]>;
+}
 
 /**
  * One collection in memory: rows (document JSON, see rows.ts) by `_id` plus its indexes. Rows
@@ -54,6 +62,36 @@ export class Table {
   /** The rows, for snapshots (immutable, safe to hold while writes go on). */
   allRows(): Array<[string, Row]> {
     return [...this.rows];
+  }
+
+  /** Parses a row for a reader that keeps nothing (from the cache when it is there). */
+  parseForKeys(row: Row): StoredDocument {
+    return this.parsed.get(row) ?? parseRow(row);
+  }
+
+  /** The index layout now: snapshots record each document's keys in it, so loading needs no parse. */
+  keyLayout(): KeyLayout {
+    const equality = [...this.equality.values()];
+    const unique = [...this.unique];
+    return {
+      paths: equality.map((index) => index.path),
+      uniques: unique.map((constraint) => constraint.name),
+      keysOf: (doc) => [...equality.map((index) => index.keysOf(doc)), ...unique.map((constraint) => constraint.keysOf(doc))],
+    };
+  }
+
+  /** True when this table has exactly the indexes of `layout` (then putWithKeys may be used). */
+  hasLayout(layout: Pick<KeyLayout, 'paths' | 'uniques'>): boolean {
+    const same = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+    return same(layout.paths, [...this.equality.keys()]) && same(layout.uniques, this.unique.map((c) => c.name));
+  }
+
+  /** Loading a snapshot: stores a new row under the keys recorded for it in `layout` (checked by hasLayout). */
+  putWithKeys(id: string, row: Row, layout: Pick<KeyLayout, 'paths' | 'uniques'>, keys: unknown[][]): void {
+    this.forget(id);
+    this.rows.set(id, row);
+    layout.paths.forEach((path, i) => this.equality.get(path)?.addKeys(id, (keys[i] ?? []) as IndexKey[]));
+    layout.uniques.forEach((name, j) => this.unique.find((c) => c.name === name)?.addKeys(id, (keys[layout.paths.length + j] ?? []) as string[]));
   }
 
   ids(): IterableIterator<string> {
