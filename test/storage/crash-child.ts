@@ -7,7 +7,7 @@ import { openEmbeddedStore } from '../../src/storage/embedded/store';
  * Mode `compacting` first stores PRELOADED larger documents, then writes snapshots back to back
  * while the writers run, so that the kill lands while a snapshot is being written.
  */
-const PRELOADED = 4000;
+const PRELOADED = 20000;
 
 async function preload(store: Awaited<ReturnType<typeof openEmbeddedStore>>): Promise<void> {
   const docs = store.collection('Preloaded');

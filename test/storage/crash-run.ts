@@ -3,9 +3,10 @@ import path from 'node:path';
 
 /**
  * Runs crash-child.ts on `dataDir` (in `mode`), lets it acknowledge `acks` writes, then kills it
- * with SIGKILL in mid-stream. Resolves, once it is gone, with the ids whose writes were acknowledged.
+ * with SIGKILL in mid-stream — once `killWhen` also holds, when given (it is asked at each output).
+ * Resolves, once the child is gone, with the ids whose writes were acknowledged.
  */
-export async function runUntilKilled(dataDir: string, acks: number, mode = 'plain'): Promise<string[]> {
+export async function runUntilKilled(dataDir: string, acks: number, mode = 'plain', killWhen: () => boolean = () => true): Promise<string[]> {
   // the child runs the TypeScript sources through the compiler's transpiler, like ts-jest does
   const register = `
     const ts = require('typescript'); const fs = require('fs');
@@ -27,7 +28,7 @@ export async function runUntilKilled(dataDir: string, acks: number, mode = 'plai
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) if (line.startsWith('ack ')) acked.push(line.slice(4));
-      if (acked.length >= acks && child.exitCode === null && !child.killed) {
+      if (acked.length >= acks && child.exitCode === null && !child.killed && killWhen()) {
         child.kill('SIGKILL'); // mid-stream: writers are still running
         resolve();
       }

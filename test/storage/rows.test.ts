@@ -2,23 +2,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openEmbeddedStore, type EmbeddedStore } from '../../src/storage/embedded/store';
-import { parseRow, rowOf, rowOfText } from '../../src/storage/embedded/rows';
+import { parseRow, rowJson, rowOf, rowOfBytes } from '../../src/storage/embedded/rows';
 
 /** Embedded engine only: documents held as JSON rows, and the compact buckets of its equality indexes. */
 describe('rows', () => {
   it('keep the JSON of a document with idx last, and parse with or without it', () => {
-    const doc = { _id: 'a', idx: { code: ['c:1'], 'x"idx"': 1 }, resource: { note: ',"idx":' }, n: 1 };
+    const doc = { _id: 'a', idx: { code: ['c:1'], 'x"idx"': 1 }, resource: { note: ',"idx": é ✓' }, n: 1 };
     const row = rowOf(doc as never);
-    expect(JSON.parse(row.json)).toEqual(doc);
-    expect(row.json.endsWith(`,"idx":${JSON.stringify(doc.idx)}}`)).toBe(true);
+    expect(JSON.parse(rowJson(row))).toEqual(doc);
+    expect(rowJson(row).endsWith(`,"idx":${JSON.stringify(doc.idx)}}`)).toBe(true);
     expect(parseRow(row)).toEqual(doc);
-    expect(parseRow(row, false)).toEqual({ _id: 'a', resource: { note: ',"idx":' }, n: 1 });
-    expect(rowOf({ _id: 'b', n: 2 } as never)).toEqual({ json: '{"_id":"b","n":2}', idxAt: -1 });
+    expect(parseRow(row, false)).toEqual({ _id: 'a', resource: { note: ',"idx": é ✓' }, n: 1 }); // byte offsets, multi-byte text before them
+    expect(rowOf({ _id: 'b', n: 2 } as never)).toEqual({ bytes: Buffer.from('{"_id":"b","n":2}'), idxAt: -1 });
   });
 
   it('distrust an offset that does not point at the idx field', () => {
-    expect(rowOfText('{"_id":"a","n":1}', 5)).toEqual({ json: '{"_id":"a","n":1}', idxAt: -1 });
-    expect(parseRow(rowOfText('{"_id":"a","n":1}', 5), false)).toEqual({ _id: 'a', n: 1 });
+    const bytes = Buffer.from('{"_id":"a","n":1}');
+    expect(rowOfBytes(bytes, 5)).toEqual({ bytes, idxAt: -1 });
+    expect(parseRow(rowOfBytes(bytes, 5), false)).toEqual({ _id: 'a', n: 1 });
   });
 });
 

@@ -39,7 +39,7 @@ class DirectTarget implements WriteTarget {
   }
   put(collection: string, entry: Incoming): void {
     this.table(collection).put(entry.doc, entry.row);
-    this.ops.push(putOp(collection, entry.row.json));
+    this.ops.push(putOp(collection, entry.json));
   }
   remove(collection: string, id: string): void {
     this.table(collection).remove(id);

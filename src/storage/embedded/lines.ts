@@ -24,6 +24,26 @@ export function encodeLineBytes(json: string): Buffer {
   return line;
 }
 
+/** A line whose JSON is `head` followed by the bytes `body` (a row's text), without decoding `body`. */
+export function encodeLineOf(head: string, body: Buffer): Buffer {
+  const headSize = Buffer.byteLength(head, 'utf8');
+  const size = headSize + body.length;
+  const line = Buffer.allocUnsafe(size + 10);
+  line.write(head, 9, headSize, 'utf8');
+  body.copy(line, 9 + headSize);
+  line[8] = 0x20;
+  line[size + 9] = 0x0a;
+  line.write(crc32(line.subarray(9, size + 9)).toString(16).padStart(8, '0'), 0, 8, 'latin1');
+  return line;
+}
+
+/** The payload bytes of a line (a view, not a copy) when its checksum holds, else undefined. */
+export function checkedPayload(bytes: Buffer): Buffer | undefined {
+  if (bytes.length < 10 || bytes[8] !== 0x20) return undefined;
+  const payload = bytes.subarray(9);
+  return Number.parseInt(bytes.toString('latin1', 0, 8), 16) === crc32(payload) ? payload : undefined;
+}
+
 /** The parsed JSON of a line, or undefined when it is damaged. */
 export function decodeLine(text: string): unknown {
   if (text.length < 10 || text[8] !== ' ') return undefined;
@@ -41,10 +61,7 @@ export function decodeLine(text: string): unknown {
  * over the bytes (fast) before they are decoded; the caller parses.
  */
 export function lineJson(bytes: Buffer): string | undefined {
-  if (bytes.length < 10 || bytes[8] !== 0x20) return undefined;
-  const expected = Number.parseInt(bytes.toString('latin1', 0, 8), 16);
-  if (expected !== crc32(bytes.subarray(9))) return undefined;
-  return bytes.toString('utf8', 9);
+  return checkedPayload(bytes)?.toString('utf8');
 }
 
 /** The parsed JSON of a line held as bytes, or undefined when it is damaged. */
@@ -59,7 +76,7 @@ export function decodeLineBytes(bytes: Buffer): unknown {
 }
 
 export interface RawLine {
-  /** The line without its newline; valid only until the next line is read (it may share the read buffer). */
+  /** The line without its newline: a view into the buffer the file was read with (never reused), or a concatenation. */
   bytes: Buffer;
   /** Byte offset of the line's first byte. */
   start: number;

@@ -27,9 +27,9 @@ export class ParsedCache {
   }
 
   set(row: Row, doc: StoredDocument): void {
-    if (this.budgetBytes <= 0 || row.json.length > this.budgetBytes / 8 || this.entries.has(row)) return;
+    if (this.budgetBytes <= 0 || row.bytes.length > this.budgetBytes / 8 || this.entries.has(row)) return;
     this.entries.set(row, doc);
-    this.bytes += row.json.length;
+    this.bytes += row.bytes.length;
     for (const [oldest] of this.entries) {
       if (this.bytes <= this.budgetBytes) break;
       this.forget(oldest);
@@ -37,7 +37,7 @@ export class ParsedCache {
   }
 
   forget(row: Row): void {
-    if (this.entries.delete(row)) this.bytes -= row.json.length;
+    if (this.entries.delete(row)) this.bytes -= row.bytes.length;
   }
 }
 

@@ -1,6 +1,6 @@
-import { lineJson, readLines } from './lines';
+import { checkedPayload, readLines } from './lines';
 import { applyRecord, isRecord, type ReplayTarget } from './records';
-import { rowOfText } from './rows';
+import { rowOfBytes } from './rows';
 import { ROW_TAG } from './snapshot';
 import type { KeyLayout, Table } from './table';
 
@@ -30,17 +30,23 @@ function acceptLayout(value: unknown, target: SnapshotTarget, layouts: Map<strin
   return true;
 }
 
-/** A row line: `R<tab>[collection,id,idxAt,keys]<tab>{document}`; the document is not parsed. */
-function applyRowLine(json: string, target: SnapshotTarget, layouts: Map<string, Layout>): boolean {
-  const headEnd = json.indexOf('\t', ROW_TAG.length);
+const TAB = 0x09;
+const isRowLine = (payload: Buffer) => payload[0] === ROW_TAG.charCodeAt(0) && payload[1] === TAB;
+
+/**
+ * A row line: `R<tab>[collection,id,idxAt,keys]<tab>{document}`. The document is neither parsed
+ * nor decoded: its row is a view of the line's bytes.
+ */
+function applyRowLine(payload: Buffer, target: SnapshotTarget, layouts: Map<string, Layout>): boolean {
+  const headEnd = payload.indexOf(TAB, ROW_TAG.length);
   if (headEnd < 0) return false;
-  const head = JSON.parse(json.slice(ROW_TAG.length, headEnd)) as unknown;
+  const head = JSON.parse(payload.toString('utf8', ROW_TAG.length, headEnd)) as unknown;
   if (!Array.isArray(head) || head.length !== 4) return false;
   const [collection, id, idxAt, keys] = head as [unknown, unknown, unknown, unknown];
   if (typeof collection !== 'string' || typeof id !== 'string' || typeof idxAt !== 'number' || !Array.isArray(keys)) return false;
   const layout = layouts.get(collection);
   if (!layout || keys.length !== layout.paths.length + layout.uniques.length || !keys.every(Array.isArray)) return false;
-  target.table(collection).putWithKeys(id, rowOfText(json.slice(headEnd + 1), idxAt), layout, keys as unknown[][]);
+  target.table(collection).putWithKeys(id, rowOfBytes(payload.subarray(headEnd + 1), idxAt), layout, keys as unknown[][]);
   return true;
 }
 
@@ -55,14 +61,14 @@ export async function loadSnapshot(file: string, target: SnapshotTarget): Promis
   let ended = false;
   const layouts = new Map<string, Layout>();
   for await (const line of readLines(file)) {
-    const json = line.terminated ? lineJson(line.bytes) : undefined;
+    const payload = line.terminated ? checkedPayload(line.bytes) : undefined;
     const damaged = () => new CorruptDataError(`${file}: damaged line at byte ${line.start}`);
-    if (json === undefined || ended) throw damaged();
+    if (payload === undefined || ended) throw damaged();
     try {
-      if (version === 2 && json.startsWith(ROW_TAG)) {
-        if (!applyRowLine(json, target, layouts)) throw damaged();
+      if (version === 2 && isRowLine(payload)) {
+        if (!applyRowLine(payload, target, layouts)) throw damaged();
       } else {
-        const value = JSON.parse(json) as { snapshot?: unknown; end?: unknown; lines?: unknown; layout?: unknown };
+        const value = JSON.parse(payload.toString('utf8')) as { snapshot?: unknown; end?: unknown; lines?: unknown; layout?: unknown };
         if (version === 0) {
           if (value.snapshot !== 1 && value.snapshot !== 2) throw new CorruptDataError(`${file}: not a snapshot`);
           version = value.snapshot;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { IndexSpec, StoredDocument } from '../port';
 import { syncDirectory } from './journal';
-import { encodeLineBytes } from './lines';
+import { encodeLineBytes, encodeLineOf } from './lines';
 import { indexOp, recordJson } from './records';
 import type { Row } from './rows';
 import type { KeyLayout } from './table';
@@ -56,8 +56,8 @@ export async function writeSnapshot(file: string, images: CollectionImage[]): Pr
       buffered = 0;
     };
     let count = 0;
-    const emit = async (json: string) => {
-      const line = encodeLineBytes(json);
+    const emit = async (json: string, body?: Buffer) => {
+      const line = body ? encodeLineOf(json, body) : encodeLineBytes(json);
       lines.push(line);
       buffered += line.length;
       count++;
@@ -71,7 +71,7 @@ export async function writeSnapshot(file: string, images: CollectionImage[]): Pr
       const indexed = paths.length + uniques.length > 0;
       for (const [id, row] of image.rows) {
         const keys = indexed ? image.layout.keysOf(image.parse(row)) : [];
-        await emit(`${ROW_TAG}${JSON.stringify([image.name, id, row.idxAt, keys])}\t${row.json}`);
+        await emit(`${ROW_TAG}${JSON.stringify([image.name, id, row.idxAt, keys])}\t`, row.bytes);
       }
     }
     await emit(`{"end":true,"lines":${count}}`);

@@ -2,7 +2,6 @@ import type { StoredDocument, TxSession } from '../port';
 import { DuplicateKeyError } from '../port';
 import type { Overlay } from './query';
 import { deleteOp, putOp } from './records';
-import type { Row } from './rows';
 import type { Table } from './table';
 import type { Incoming, WriteTarget } from './writes';
 
@@ -16,7 +15,7 @@ export class Transaction implements WriteTarget {
   readonly session: TxSession = Object.freeze({ __txSession: true as const });
   active = true;
   private readonly overlays = new Map<string, Overlay>();
-  private readonly rows = new Map<string, Map<string, Row>>();
+  private readonly rows = new Map<string, Map<string, Incoming>>();
 
   constructor(private readonly tables: (collection: string) => Table) {}
 
@@ -28,7 +27,7 @@ export class Transaction implements WriteTarget {
     return this.overlays.get(collection);
   }
 
-  private own(collection: string): { overlay: Overlay; rows: Map<string, Row> } {
+  private own(collection: string): { overlay: Overlay; rows: Map<string, Incoming> } {
     let overlay = this.overlays.get(collection);
     let rows = this.rows.get(collection);
     if (!overlay || !rows) {
@@ -56,7 +55,7 @@ export class Transaction implements WriteTarget {
   put(collection: string, entry: Incoming): void {
     const { overlay, rows } = this.own(collection);
     overlay.set(entry.doc._id, entry.doc);
-    rows.set(entry.doc._id, entry.row);
+    rows.set(entry.doc._id, entry);
   }
 
   remove(collection: string, id: string): void {
@@ -80,12 +79,12 @@ export class Transaction implements WriteTarget {
     const ops: string[] = [];
     for (const [collection, overlay] of this.overlays) {
       const table = this.tables(collection);
-      const rows = this.rows.get(collection) as Map<string, Row>;
+      const rows = this.rows.get(collection) as Map<string, Incoming>;
       for (const [id, doc] of overlay) {
         if (doc) {
-          const row = rows.get(id) as Row;
-          table.put(doc, row);
-          ops.push(putOp(collection, row.json));
+          const entry = rows.get(id) as Incoming;
+          table.put(doc, entry.row);
+          ops.push(putOp(collection, entry.json));
         } else if (table.has(id)) {
           table.remove(id);
           ops.push(deleteOp(collection, id));

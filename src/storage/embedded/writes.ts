@@ -1,23 +1,25 @@
 import { DuplicateKeyError, type Filter, type ReplaceResult, type StoredDocument } from '../port';
 import { match, type Overlay } from './query';
-import { rowOf, type Row } from './rows';
+import { encodeRow, type Row } from './rows';
 import type { Table } from './table';
 
 /** A document as replay will see it (a plain JSON copy) together with its row (also the journal's text). */
 export interface Incoming {
   doc: StoredDocument;
   row: Row;
+  /** The row's text, for the journal record. */
+  json: string;
 }
 
 export function toIncoming(doc: StoredDocument): Incoming {
   if (doc === null || typeof doc !== 'object' || typeof doc._id !== 'string' || doc._id === '') {
     throw new TypeError('a stored document needs a non-empty string _id');
   }
-  const row = rowOf(doc);
+  const { row, json } = encodeRow(doc);
   // the copy must equal what replay parses back from the row; a direct copy is faster than
   // JSON.parse and exact for plain JSON values, and anything else takes the JSON.parse road
   const copy = plainJsonCopy(doc);
-  return { doc: (copy === UNUSUAL ? JSON.parse(row.json) : copy) as StoredDocument, row };
+  return { doc: (copy === UNUSUAL ? JSON.parse(json) : copy) as StoredDocument, row, json };
 }
 
 const UNUSUAL = Symbol('not plain JSON');
