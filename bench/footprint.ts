@@ -4,7 +4,7 @@
  * directory in a fresh process. Reports RSS growth per 100 000 resources against the bytes of
  * stored JSON, the restart time and the read latency after restart; writes bench/results/footprint.md.
  *
- *   npm run bench:footprint -- --resources 100000
+ *   npm run bench:footprint -- --resources 100000 --restarts 3
  *
  * Targets (see the README): RSS growth ≤ 3 × stored JSON; restart ≤ 5 s + 1 s per 100 MB of stored JSON.
  */
@@ -48,11 +48,16 @@ function diskBytes(dir: string): number {
 
 function main(): void {
   const count = numberOption('resources', 100_000, 2_000_000);
+  const restarts = numberOption('restarts', 3, 20);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'telefhir-footprint-'));
   try {
     const loaded = child<Loaded>('load', dataDir, String(count));
     const disk = diskBytes(path.join(dataDir, 'db'));
-    const reopened = child<Reopened>('reopen', dataDir);
+    // several restarts, the median reported: a shared machine makes a single one noisy
+    const runs = Array.from({ length: restarts }, () => child<Reopened>('reopen', dataDir));
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+    const reopened = runs[0] as Reopened;
+    const openMs = median(runs.map((r) => r.openMs));
     const diskAfter = diskBytes(path.join(dataDir, 'db'));
     const per100k = 100_000 / count;
     const growthAfterLoad = loaded.rss - loaded.baseline;
@@ -70,7 +75,7 @@ function main(): void {
       ['JS heap in use after restart (whole process)', fmt(reopened.heapUsed)],
       ['RSS growth after 5 000 reads (parse cache filled)', `${fmt(reopened.rssAfterReads - reopened.baseline)} (${((reopened.rssAfterReads - reopened.baseline) / loaded.jsonBytes).toFixed(2)} × JSON)`],
       ['RSS growth per 100 000 resources (after restart)', fmt(growthAfterRestart * per100k)],
-      ['Restart (open from disk)', `${(reopened.openMs / 1000).toFixed(2)} s (target ≤ ${(restartTarget / 1000).toFixed(1)} s)`],
+      [`Restart (open from disk), median of ${restarts}`, `${(openMs / 1000).toFixed(2)} s (runs: ${runs.map((r) => (r.openMs / 1000).toFixed(1)).join(', ')} s; target ≤ ${(restartTarget / 1000).toFixed(1)} s)`],
       ['Data directory after restart', fmt(diskAfter)],
       ['Read by id after restart (median, in process)', `${reopened.readMicros.toFixed(0)} µs`],
     ];
