@@ -60,6 +60,9 @@ describe('equality index buckets', () => {
   it('never serve a replaced document from the parse cache', async () => {
     const c = store.collection('Cached');
     await c.insertOne({ _id: 'x', v: 1, idx: { k: 'a' } } as never);
+    expect(await c.findOne({ _id: 'x' }, { projection: { idx: 0 } })).toEqual({ _id: 'x', v: 1 });
+    const slim = (await c.findOne({ _id: 'x' }, { projection: { idx: 0 } })) as unknown as { v: number };
+    slim.v = 99; // a cached parse is never handed out itself
     expect(await c.findOne({ 'idx.k': 'a' })).toEqual({ _id: 'x', v: 1, idx: { k: 'a' } });
     await c.replaceOne({ _id: 'x' }, { _id: 'x', v: 2, idx: { k: 'b' } } as never);
     expect(await c.findOne({ 'idx.k': 'a' })).toBeNull();

@@ -10,7 +10,6 @@ import type {
 } from '../port';
 import { cloneJson } from './clone';
 import type { Engine } from './engine';
-import { isPrivate } from './parsed-cache';
 import { planFilter } from './planner';
 import { count, match, project } from './query';
 import { insert, removeMatching, replace, toIncoming } from './writes';
@@ -31,12 +30,8 @@ function topLevelExclusion(projection: FindOptions['projection']): Set<string> |
   return new Set(keys);
 }
 
-/** `doc` without the excluded fields: in place when it is private to this read, else a copy. */
+/** A copy of `doc` without the excluded fields. */
 function without(doc: StoredDocument, excluded: Set<string>): StoredDocument {
-  if (isPrivate(doc)) {
-    for (const key of excluded) delete (doc as unknown as Record<string, unknown>)[key];
-    return doc;
-  }
   const out: Record<string, unknown> = {};
   for (const key in doc) if (!excluded.has(key)) out[key] = cloneJson((doc as unknown as Record<string, unknown>)[key]);
   return out as unknown as StoredDocument;

@@ -22,7 +22,7 @@ export interface EngineOptions {
   dataDir: string;
   /** Compact (snapshot + fresh journal) once the journal grows past this size. Default 64 MiB. */
   compactAfterBytes?: number;
-  /** JSON bytes of recently read documents kept parsed (see parsed-cache.ts). Default 16 MiB. */
+  /** JSON bytes of recently evaluated documents kept parsed (see parsed-cache.ts; half as much again for reads without `idx`). Default 16 MiB. */
   parsedCacheBytes?: number;
   logger?: StoreLogger;
 }
@@ -64,6 +64,7 @@ export class Engine {
   private readonly logger: StoreLogger;
   private readonly compactAfterBytes: number;
   private readonly parsed: ParsedCache;
+  private readonly slim: ParsedCache;
   private journal!: Journal;
   private gen = 0;
   private failure: Error | undefined;
@@ -78,6 +79,7 @@ export class Engine {
     this.logger = options.logger ?? silent;
     this.compactAfterBytes = options.compactAfterBytes ?? 64 * 1024 * 1024;
     this.parsed = new ParsedCache(options.parsedCacheBytes ?? 16 * 1024 * 1024);
+    this.slim = new ParsedCache((options.parsedCacheBytes ?? 16 * 1024 * 1024) / 2);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -104,7 +106,7 @@ export class Engine {
 
   table(name: string): Table {
     let table = this.tables.get(name);
-    if (!table) this.tables.set(name, (table = new Table(name, this.parsed)));
+    if (!table) this.tables.set(name, (table = new Table(name, this.parsed, this.slim)));
     return table;
   }
 

@@ -7,8 +7,7 @@ import type { Row } from './rows';
  * a patient's chart opened twice would be parsed twice. Keys are the immutable rows themselves, so
  * a replaced document can never be served from here (its new row is another key).
  *
- * Cached documents are shared: they are never mutated, and whatever leaves the engine is copied
- * (see `isPrivate`).
+ * Cached documents are shared: they are never mutated, and whatever leaves the engine is copied.
  */
 export class ParsedCache {
   private readonly entries = new Map<Row, StoredDocument>();
@@ -40,13 +39,3 @@ export class ParsedCache {
     if (this.entries.delete(row)) this.bytes -= row.bytes.length;
   }
 }
-
-/** Documents parsed for one caller only (not cached, not overlay): they may be handed out without a copy. */
-const privateDocs = new WeakSet<StoredDocument>();
-
-export function markPrivate(doc: StoredDocument): StoredDocument {
-  privateDocs.add(doc);
-  return doc;
-}
-
-export const isPrivate = (doc: StoredDocument): boolean => privateDocs.has(doc);

@@ -44,7 +44,7 @@ function readsIdx(filter: Filter, sort: SortSpec | undefined): boolean {
 
 const compile = (filter: Filter): Predicate => compileFastFilter(filter) ?? new Query(filter);
 
-/** Matching documents (read-only, shared unless `isPrivate`) in sort order, after skip/limit. */
+/** Matching documents (read-only, shared with the parse caches) in sort order, after skip/limit. */
 export function match(table: Table, filter: Filter, options: MatchOptions = {}, overlay?: Overlay): StoredDocument[] {
   const query = compile(filter);
   const skip = Math.max(0, options.skip ?? 0);

@@ -1,7 +1,7 @@
 import { DuplicateKeyError, type IndexSpec, type StoredDocument } from '../port';
 import { defaultIndexName, EqualityIndex, UniqueConstraint } from './indexes';
 import type { IndexKey } from './keys';
-import { markPrivate, ParsedCache } from './parsed-cache';
+import { ParsedCache } from './parsed-cache';
 import { parseRow, type Row } from './rows';
 
 /** The indexes of a table at one instant, by name, and the keys a document has in each (in that order). */
@@ -27,6 +27,8 @@ export class Table {
   constructor(
     readonly name: string,
     private readonly parsed: ParsedCache = new ParsedCache(0),
+    /** Parsed forms without `idx`, as reads by id ask for them (hot resources are read again and again). */
+    private readonly slim: ParsedCache = new ParsedCache(0),
   ) {}
 
   get size(): number {
@@ -44,16 +46,22 @@ export class Table {
   }
 
   /**
-   * The document `id` for reading only: from the parse cache, or parsed (and cached) now. Without
-   * `idx` (`withIdx` false) it is parsed for this caller alone, uncached, and marked private.
-   * Callers must not mutate what they get unless `isPrivate` says so.
+   * The document `id` for reading only: from the parse caches, or parsed (and cached) now; without
+   * `idx` when `withIdx` is false (then it may also come with it). Callers must not mutate what
+   * they get: it is shared with the caches.
    */
   peek(id: string, withIdx: boolean): StoredDocument | undefined {
     const row = this.rows.get(id);
     if (!row) return undefined;
     const cached = this.parsed.get(row);
     if (cached) return cached;
-    if (!withIdx && row.idxAt >= 0) return markPrivate(parseRow(row, false));
+    if (!withIdx && row.idxAt >= 0) {
+      const slim = this.slim.get(row);
+      if (slim) return slim;
+      const doc = parseRow(row, false);
+      this.slim.set(row, doc);
+      return doc;
+    }
     const doc = parseRow(row);
     this.parsed.set(row, doc);
     return doc;
@@ -183,6 +191,7 @@ export class Table {
     if (!row) return;
     if (this.equality.size > 0 || this.unique.length > 0) this.unindex(this.parsed.get(row) ?? parseRow(row));
     this.parsed.forget(row);
+    this.slim.forget(row);
   }
 
   private unindex(doc: StoredDocument): void {
