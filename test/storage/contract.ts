@@ -103,6 +103,9 @@ export function storeContract(open: () => Promise<OpenedStore>): void {
       const again = (await c.find({}))[0] as Doc;
       expect(again).toEqual({ _id: 'x', tags: ['a'], idx: { code: ['c:1'] } });
       expect(await c.countDocuments({ 'idx.code': 'c:2' })).toBe(0);
+      const [slim] = await c.find({ 'idx.code': 'c:1' }, { projection: { idx: 0 } });
+      (slim as Doc).tags = ['changed'];
+      expect(await c.findOne({ _id: 'x' }, { projection: { idx: 0 } })).toEqual({ _id: 'x', tags: ['a'] });
     });
 
     it('drops undefined fields, as JSON does', async () => {

@@ -13,7 +13,7 @@ import { setImmediate } from 'node:timers/promises';
 import { cloneJson } from './clone';
 import type { Engine } from './engine';
 import { planFilter } from './planner';
-import { candidates, count, match, predicate, project } from './query';
+import { count, match, predicate, project, readsIdx } from './query';
 import { sortedById } from './sorted-runs';
 import { insert, removeMatching, replace, toIncoming } from './writes';
 
@@ -33,7 +33,8 @@ function topLevelExclusion(projection: FindOptions['projection']): Set<string> |
   return new Set(keys);
 }
 
-function cloneWithout(doc: StoredDocument, excluded: Set<string>): StoredDocument {
+/** A copy of `doc` without the excluded fields. */
+function without(doc: StoredDocument, excluded: Set<string>): StoredDocument {
   const out: Record<string, unknown> = {};
   for (const key in doc) if (!excluded.has(key)) out[key] = cloneJson((doc as unknown as Record<string, unknown>)[key]);
   return out as unknown as StoredDocument;
@@ -57,29 +58,34 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     const { table, overlay } = this.engine.view(this.name, options.session);
-    const found = match(table, filter, options, overlay);
     const excluded = topLevelExclusion(options.projection);
-    if (excluded) return found.map((doc) => cloneWithout(doc, excluded) as T);
+    const found = match(table, filter, { ...options, withIdx: !excluded?.has('idx') }, overlay);
+    if (excluded) return found.map((doc) => without(doc, excluded) as T);
     return project(found, options.projection).map((doc) => cloneJson(doc) as T);
   }
 
   /**
-   * A snapshot of the candidates (internal documents are immutable: a write replaces them), sorted
-   * by `_id` once; each batch is then tested and copied when asked for, so the event loop is held
-   * for one batch at a time and memory holds references, not copies.
+   * A snapshot of the candidates' ids, sorted by `_id` in short runs; each batch is then parsed from
+   * its rows, tested and copied when asked for, so the event loop is held for one batch at a time
+   * and memory holds ids, not documents. A document replaced meanwhile is read as it is now (the
+   * caller's filter decides whether that version still belongs to its snapshot).
    */
   async *scan(filter: Filter, options: ScanOptions): AsyncGenerator<T[]> {
     const { table } = this.engine.view(this.name, undefined);
     const after = options.after;
-    const snapshot = candidates(table, filter).filter((doc) => after === undefined || doc._id > after);
+    const plan = planFilter(table, filter);
+    const ids: StoredDocument[] = [];
+    for (const id of plan ? plan.ids() : table.ids()) if (after === undefined || id > after) ids.push({ _id: id });
     const test = predicate(filter);
     const excluded = topLevelExclusion(options.projection);
-    const copy = (doc: StoredDocument) => (excluded ? cloneWithout(doc, excluded) : cloneJson(project([doc], options.projection)[0] as StoredDocument)) as T;
+    const withIdx = !excluded?.has('idx') || readsIdx(filter, undefined);
+    const copy = (doc: StoredDocument) => (excluded ? without(doc, excluded) : cloneJson(project([doc], options.projection)[0] as StoredDocument)) as T;
     const size = Math.max(1, options.batchSize);
     let batch: T[] = [];
     let seen = 0;
-    for await (const doc of sortedById(snapshot)) {
-      if (test.test(doc)) batch.push(copy(doc));
+    for await (const { _id } of sortedById(ids)) {
+      const doc = table.peek(_id, withIdx);
+      if (doc && test.test(doc)) batch.push(copy(doc));
       // a batch is cut every `size` candidates; a selective filter that matched none of them
       // gives the event loop back itself (the caller yields between the batches it gets)
       if (++seen % size === 0) {
@@ -97,7 +103,7 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
   }
 
   async estimatedDocumentCount(): Promise<number> {
-    return this.engine.view(this.name, undefined).table.docs.size;
+    return this.engine.view(this.name, undefined).table.size;
   }
 
   async replaceOne(filter: Filter, replacement: T, options: ReplaceOptions = {}): Promise<ReplaceResult> {
@@ -121,7 +127,7 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
   explain(filter: Filter): Explain {
     const table = this.engine.table(this.name);
     const plan = planFilter(table, filter);
-    return { index: plan?.index, candidates: plan ? plan.estimate : table.docs.size };
+    return { index: plan?.index, candidates: plan ? plan.estimate : table.size };
   }
 
   /** Diagnostics: documents evaluated by reads since the store was opened. */

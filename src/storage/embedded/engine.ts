@@ -9,8 +9,10 @@ import { encodeLineBytes } from './lines';
 import { acquireLock } from './lock';
 import { Mutex } from './mutex';
 import type { Overlay } from './query';
-import { deleteOp, indexOp, putOp, recordJson, type ReplayTarget } from './records';
-import { recover } from './recovery';
+import { deleteOp, indexOp, putOp, recordJson } from './records';
+import { ParsedCache } from './parsed-cache';
+import { recover, type RecoveryTarget } from './recovery';
+import { rowOf } from './rows';
 import { writeSnapshot, type CollectionImage } from './snapshot';
 import { Table } from './table';
 import { Transaction } from './transaction';
@@ -20,6 +22,8 @@ export interface EngineOptions {
   dataDir: string;
   /** Compact (snapshot + fresh journal) once the journal grows past this size. Default 64 MiB. */
   compactAfterBytes?: number;
+  /** JSON bytes of recently evaluated documents kept parsed (see parsed-cache.ts; half as much again for reads without `idx`). Default 16 MiB. */
+  parsedCacheBytes?: number;
   logger?: StoreLogger;
 }
 
@@ -34,7 +38,7 @@ class DirectTarget implements WriteTarget {
     return this.table(collection).uniqueConflict(doc);
   }
   put(collection: string, entry: Incoming): void {
-    this.table(collection).put(entry.doc);
+    this.table(collection).put(entry.doc, entry.row);
     this.ops.push(putOp(collection, entry.json));
   }
   remove(collection: string, id: string): void {
@@ -59,6 +63,8 @@ export class Engine {
   private readonly dir: string;
   private readonly logger: StoreLogger;
   private readonly compactAfterBytes: number;
+  private readonly parsed: ParsedCache;
+  private readonly slim: ParsedCache;
   private journal!: Journal;
   private gen = 0;
   private failure: Error | undefined;
@@ -72,6 +78,8 @@ export class Engine {
     this.dir = dbDir(options.dataDir);
     this.logger = options.logger ?? silent;
     this.compactAfterBytes = options.compactAfterBytes ?? 64 * 1024 * 1024;
+    this.parsed = new ParsedCache(options.parsedCacheBytes ?? 16 * 1024 * 1024);
+    this.slim = new ParsedCache((options.parsedCacheBytes ?? 16 * 1024 * 1024) / 2);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -83,7 +91,12 @@ export class Engine {
       for (const note of recovered.notes) engine.logger.warn(`embedded store: ${note}`);
       engine.gen = Math.max(recovered.snapshotGen, ...recovered.journalGens);
       engine.journal = engine.newJournal(engine.gen, undefined);
-      if (recovered.replayedRecords > 0) await engine.compact();
+      // writes go on appending to the newest journal: it counts towards the next compaction,
+      // which runs in the background (start-up replays the tail and does not wait for a rewrite)
+      engine.journal.appendedBytes = recovered.lastJournalBytes;
+      if (recovered.lastJournalBytes > engine.compactAfterBytes) {
+        engine.compact().catch((error: Error) => engine.logger.error(`embedded store: compaction failed (the journal keeps the data): ${error.message}`));
+      }
       return engine;
     } catch (error) {
       engine.releaseLock();
@@ -93,7 +106,7 @@ export class Engine {
 
   table(name: string): Table {
     let table = this.tables.get(name);
-    if (!table) this.tables.set(name, (table = new Table(name)));
+    if (!table) this.tables.set(name, (table = new Table(name, this.parsed, this.slim)));
     return table;
   }
 
@@ -207,13 +220,20 @@ export class Engine {
     const old = this.journal;
     this.gen = oldGen + 1;
     this.journal = this.newJournal(this.gen, old);
-    const images: CollectionImage[] = this.existingTables().map((t) => ({ name: t.name, specs: [...t.specs.values()], docs: [...t.docs.values()] }));
+    const images: CollectionImage[] = this.existingTables().map((t) => ({
+      name: t.name,
+      specs: [...t.specs.values()],
+      rows: t.allRows(),
+      layout: t.keyLayout(),
+      parse: (row) => t.parseForKeys(row),
+    }));
     try {
       await writeSnapshot(snapshotFile(this.dir, this.gen), images);
     } finally {
       await old.close();
     }
-    for (const file of [snapshotFile(this.dir, oldGen), journalFile(this.dir, oldGen)]) {
+    // generation oldGen stays as the fallback should the new snapshot be found damaged; the one before goes
+    for (const file of [snapshotFile(this.dir, oldGen - 1), journalFile(this.dir, oldGen - 1)]) {
       await unlink(file).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       });
@@ -221,9 +241,11 @@ export class Engine {
     await syncDirectory(this.dir);
   }
 
-  private replayTarget(): ReplayTarget {
+  private replayTarget(): RecoveryTarget {
     return {
-      put: (c, doc) => this.table(c).put(doc),
+      reset: () => this.tables.clear(),
+      table: (c) => this.table(c),
+      put: (c, doc, row) => this.table(c).put(doc, row ?? rowOf(doc)),
       remove: (c, id) => this.table(c).remove(id),
       addIndex: (c, spec) => void this.table(c).addIndex(spec),
     };

@@ -11,51 +11,101 @@ export function defaultIndexName(keys: Record<string, 1 | -1>): string {
 export const splitPath = (path: string): string[] => path.split('.');
 
 /**
+ * The ids under one key. Most keys of a FHIR index belong to one document (identifiers, names,
+ * references of a single resource), so a lone id is kept as the string itself and a few as a
+ * small array; only keys shared by many documents get a Set. (A Set per key cost ~100 bytes per
+ * key before it held anything.)
+ */
+type Bucket = string | string[] | Set<string>;
+const SMALL_BUCKET = 16;
+
+function bucketAdd(bucket: Bucket | undefined, id: string): Bucket {
+  if (bucket === undefined) return id;
+  if (typeof bucket === 'string') return bucket === id ? bucket : [bucket, id];
+  if (Array.isArray(bucket)) {
+    if (bucket.includes(id)) return bucket;
+    if (bucket.length < SMALL_BUCKET) {
+      bucket.push(id);
+      return bucket;
+    }
+    return new Set([...bucket, id]);
+  }
+  return bucket.add(id);
+}
+
+function bucketRemove(bucket: Bucket, id: string): Bucket | undefined {
+  if (typeof bucket === 'string') return bucket === id ? undefined : bucket;
+  if (Array.isArray(bucket)) {
+    const at = bucket.indexOf(id);
+    if (at >= 0) bucket.splice(at, 1);
+    return bucket.length === 0 ? undefined : bucket.length === 1 ? (bucket[0] as string) : bucket;
+  }
+  bucket.delete(id);
+  return bucket.size === 0 ? undefined : bucket;
+}
+
+const bucketSize = (bucket: Bucket | undefined): number =>
+  bucket === undefined ? 0 : typeof bucket === 'string' ? 1 : Array.isArray(bucket) ? bucket.length : bucket.size;
+
+function* bucketIds(bucket: Bucket | undefined): Iterable<string> {
+  if (bucket === undefined) return;
+  if (typeof bucket === 'string') yield bucket;
+  else yield* bucket;
+}
+
+/**
  * Equality index on one dotted path (the leading field of one or more index specs):
  * key → ids of the documents holding that key (multikey: one entry per array element).
  */
 export class EqualityIndex {
-  private readonly entries = new Map<IndexKey, Set<string>>();
+  private readonly entries = new Map<IndexKey, Bucket>();
   private readonly segments: string[];
 
   constructor(readonly path: string) {
     this.segments = splitPath(path);
   }
 
+  keysOf(doc: StoredDocument): IndexKey[] {
+    return keysAt(doc, this.segments);
+  }
+
   add(doc: StoredDocument): void {
-    for (const key of keysAt(doc, this.segments)) {
+    this.addKeys(doc._id, this.keysOf(doc));
+  }
+
+  /** Adds `id` under keys computed earlier (a snapshot records them, so loading need not parse). */
+  addKeys(id: string, keys: readonly IndexKey[]): void {
+    for (const key of keys) {
       if (key === null) continue;
-      let ids = this.entries.get(key);
-      if (!ids) this.entries.set(key, (ids = new Set()));
-      ids.add(doc._id);
+      this.entries.set(key, bucketAdd(this.entries.get(key), id));
     }
   }
 
   remove(doc: StoredDocument): void {
     for (const key of keysAt(doc, this.segments)) {
-      const ids = this.entries.get(key);
-      if (!ids) continue;
-      ids.delete(doc._id);
-      if (ids.size === 0) this.entries.delete(key);
+      const bucket = this.entries.get(key);
+      if (bucket === undefined) continue;
+      const left = bucketRemove(bucket, doc._id);
+      if (left === undefined) this.entries.delete(key);
+      else if (left !== bucket) this.entries.set(key, left);
     }
   }
 
   /** How many ids the keys hold (an upper bound of the candidates). */
   estimate(keys: readonly IndexKey[]): number {
     let n = 0;
-    for (const key of keys) n += this.entries.get(key)?.size ?? 0;
+    for (const key of keys) n += bucketSize(this.entries.get(key));
     return n;
   }
 
   *ids(keys: readonly IndexKey[]): Iterable<string> {
     if (keys.length === 1) {
-      const only = this.entries.get(keys[0] as IndexKey);
-      if (only) yield* only;
+      yield* bucketIds(this.entries.get(keys[0] as IndexKey));
       return;
     }
     const seen = new Set<string>();
     for (const key of keys) {
-      for (const id of this.entries.get(key) ?? []) {
+      for (const id of bucketIds(this.entries.get(key))) {
         if (seen.has(id)) continue;
         seen.add(id);
         yield id;
@@ -91,7 +141,11 @@ export class UniqueConstraint {
   }
 
   add(doc: StoredDocument): void {
-    for (const key of this.keysOf(doc)) this.owners.set(key, doc._id);
+    this.addKeys(doc._id, this.keysOf(doc));
+  }
+
+  addKeys(id: string, keys: readonly string[]): void {
+    for (const key of keys) this.owners.set(key, id);
   }
 
   remove(doc: StoredDocument): void {

@@ -24,6 +24,26 @@ export function encodeLineBytes(json: string): Buffer {
   return line;
 }
 
+/** A line whose JSON is `head` followed by the bytes `body` (a row's text), without decoding `body`. */
+export function encodeLineOf(head: string, body: Buffer): Buffer {
+  const headSize = Buffer.byteLength(head, 'utf8');
+  const size = headSize + body.length;
+  const line = Buffer.allocUnsafe(size + 10);
+  line.write(head, 9, headSize, 'utf8');
+  body.copy(line, 9 + headSize);
+  line[8] = 0x20;
+  line[size + 9] = 0x0a;
+  line.write(crc32(line.subarray(9, size + 9)).toString(16).padStart(8, '0'), 0, 8, 'latin1');
+  return line;
+}
+
+/** The payload bytes of a line (a view, not a copy) when its checksum holds, else undefined. */
+export function checkedPayload(bytes: Buffer): Buffer | undefined {
+  if (bytes.length < 10 || bytes[8] !== 0x20) return undefined;
+  const payload = bytes.subarray(9);
+  return Number.parseInt(bytes.toString('latin1', 0, 8), 16) === crc32(payload) ? payload : undefined;
+}
+
 /** The parsed JSON of a line, or undefined when it is damaged. */
 export function decodeLine(text: string): unknown {
   if (text.length < 10 || text[8] !== ' ') return undefined;
@@ -36,8 +56,28 @@ export function decodeLine(text: string): unknown {
   }
 }
 
+/**
+ * The JSON text of a line held as bytes, or undefined when it is damaged. The checksum is taken
+ * over the bytes (fast) before they are decoded; the caller parses.
+ */
+export function lineJson(bytes: Buffer): string | undefined {
+  return checkedPayload(bytes)?.toString('utf8');
+}
+
+/** The parsed JSON of a line held as bytes, or undefined when it is damaged. */
+export function decodeLineBytes(bytes: Buffer): unknown {
+  const json = lineJson(bytes);
+  if (json === undefined) return undefined;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RawLine {
-  text: string;
+  /** The line without its newline: a view into the buffer the file was read with (never reused), or a concatenation. */
+  bytes: Buffer;
   /** Byte offset of the line's first byte. */
   start: number;
   /** False for a last line without its newline (a write cut short). */
@@ -57,12 +97,12 @@ export async function* readLines(file: string): AsyncGenerator<RawLine> {
       const piece = chunk.subarray(from, nl);
       const bytes = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
       pending = [];
-      yield { text: bytes.toString('utf8'), start: lineStart, terminated: true };
+      yield { bytes, start: lineStart, terminated: true };
       lineStart = offset + nl + 1;
       from = nl + 1;
     }
     if (from < chunk.length) pending.push(chunk.subarray(from));
     offset += chunk.length;
   }
-  if (pending.length > 0) yield { text: Buffer.concat(pending).toString('utf8'), start: lineStart, terminated: false };
+  if (pending.length > 0) yield { bytes: Buffer.concat(pending), start: lineStart, terminated: false };
 }

@@ -42,7 +42,7 @@ function planTerm(table: Table, path: string, condition: unknown): Plan | undefi
   // a numeric segment may address an array position, which the multikey walk does not model
   if (!keys || /(^|\.)\d+(\.|$)/.test(path)) return undefined;
   if (path === '_id') {
-    const ids = keys.filter((k): k is string => typeof k === 'string' && table.docs.has(k));
+    const ids = keys.filter((k): k is string => typeof k === 'string' && table.has(k));
     return { index: '_id', estimate: ids.length, ids: () => new Set(ids) };
   }
   const index = table.indexOn(path);

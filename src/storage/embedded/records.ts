@@ -1,4 +1,5 @@
 import type { IndexSpec, StoredDocument } from '../port';
+import type { Row } from './rows';
 
 /**
  * Journal and snapshot records: `{"o":[op, ...]}`, one record per committed write or
@@ -21,7 +22,8 @@ export function isRecord(value: unknown): value is Record_ {
 
 /** What replay does with each op. */
 export interface ReplayTarget {
-  put(collection: string, doc: StoredDocument): void;
+  /** `row`: the document's stored text when the reader has it already (else it is re-encoded). */
+  put(collection: string, doc: StoredDocument, row?: Row): void;
   remove(collection: string, id: string): void;
   addIndex(collection: string, spec: IndexSpec): void;
 }

@@ -1,45 +1,28 @@
-import { readdir, stat, truncate, unlink } from 'node:fs/promises';
+import { readdir, rename, stat, truncate, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { journalFile, parseName, snapshotFile } from './files';
-import { decodeLine, readLines } from './lines';
+import { decodeLineBytes, readLines } from './lines';
 import { applyRecord, isRecord, type ReplayTarget } from './records';
+import { CorruptDataError, loadSnapshot, type SnapshotTarget } from './snapshot-load';
+
+export { CorruptDataError };
 
 export interface Recovered {
   /** Generation of the snapshot loaded (0: none). */
   snapshotGen: number;
   /** Generations of the journals replayed, ascending. */
   journalGens: number[];
-  /** True when at least one journal held a record (a compaction would shrink the state). */
+  /** Records replayed from the journals (the tail written after the snapshot). */
   replayedRecords: number;
+  /** Size of the newest journal (writes go on appending to it). */
+  lastJournalBytes: number;
   /** Warnings worth logging (e.g. a torn last line that was dropped). */
   notes: string[];
 }
 
-export class CorruptDataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CorruptDataError';
-  }
-}
-
-async function loadSnapshot(file: string, target: ReplayTarget): Promise<void> {
-  let header = false;
-  let ended = false;
-  for await (const line of readLines(file)) {
-    const value = decodeLine(line.text);
-    if (value === undefined || !line.terminated || ended) throw new CorruptDataError(`${file}: damaged line at byte ${line.start}`);
-    if (!header) {
-      if ((value as { snapshot?: unknown }).snapshot !== 1) throw new CorruptDataError(`${file}: not a snapshot`);
-      header = true;
-    } else if (isRecord(value)) {
-      applyRecord(value, target);
-    } else if ((value as { end?: unknown }).end === true) {
-      ended = true;
-    } else {
-      throw new CorruptDataError(`${file}: unexpected line at byte ${line.start}`);
-    }
-  }
-  if (!ended) throw new CorruptDataError(`${file}: snapshot is incomplete`);
+/** Where recovery writes: the tables, plus a way to forget a snapshot that turned out damaged. */
+export interface RecoveryTarget extends SnapshotTarget {
+  reset(): void;
 }
 
 /**
@@ -52,7 +35,7 @@ async function replayJournal(file: string, target: ReplayTarget, mayTruncate: bo
   let damagedAt: number | undefined;
   for await (const line of readLines(file)) {
     if (damagedAt !== undefined) throw new CorruptDataError(`${file}: damaged record at byte ${damagedAt} is followed by more records`);
-    const value = line.terminated ? decodeLine(line.text) : undefined;
+    const value = line.terminated ? decodeLineBytes(line.bytes) : undefined;
     if (value === undefined || !isRecord(value)) {
       damagedAt = line.start;
       continue;
@@ -68,8 +51,32 @@ async function replayJournal(file: string, target: ReplayTarget, mayTruncate: bo
   return records;
 }
 
-/** Loads the newest snapshot and replays the journals on top of it; removes stale files. */
-export async function recover(dir: string, target: ReplayTarget): Promise<Recovered> {
+/**
+ * The newest snapshot that loads, newest first. A damaged one (it cannot be torn by a crash, being
+ * renamed into place only once complete and fsynced, but a disk can damage it) is set aside as
+ * `.damaged` and the previous one is used with the journals since: compaction keeps the previous
+ * generation for this reason.
+ */
+async function loadNewestSnapshot(dir: string, snapshots: number[], journals: Set<number>, target: RecoveryTarget, notes: string[]): Promise<number> {
+  const newestFirst = [...snapshots].sort((a, b) => b - a);
+  for (const gen of newestFirst) {
+    try {
+      await loadSnapshot(snapshotFile(dir, gen), target);
+      return gen;
+    } catch (error) {
+      if (!(error instanceof CorruptDataError)) throw error;
+      target.reset();
+      const older = newestFirst.find((g) => g < gen) ?? 0;
+      if (!journals.has(older)) throw error; // nothing to rebuild the lost generation from
+      await rename(snapshotFile(dir, gen), `${snapshotFile(dir, gen)}.damaged`);
+      notes.push(`${path.basename(snapshotFile(dir, gen))}: ${error.message}; recovered from generation ${older} and the journals since (file kept as .damaged)`);
+    }
+  }
+  return 0;
+}
+
+/** Loads the newest good snapshot and replays the journals on top of it; removes superseded files. */
+export async function recover(dir: string, target: RecoveryTarget): Promise<Recovered> {
   const names = await readdir(dir);
   const snapshots: number[] = [];
   const journals: number[] = [];
@@ -82,9 +89,8 @@ export async function recover(dir: string, target: ReplayTarget): Promise<Recove
     if (parsed?.kind === 'snapshot') snapshots.push(parsed.gen);
     else if (parsed?.kind === 'journal') journals.push(parsed.gen);
   }
-  const snapshotGen = snapshots.length > 0 ? Math.max(...snapshots) : 0;
   const notes: string[] = [];
-  if (snapshotGen > 0) await loadSnapshot(snapshotFile(dir, snapshotGen), target);
+  const snapshotGen = await loadNewestSnapshot(dir, snapshots, new Set(journals), target, notes);
   const live = journals.filter((g) => g >= snapshotGen).sort((a, b) => a - b);
   const sizes = await Promise.all(live.map(async (g) => (await stat(journalFile(dir, g))).size));
   let replayedRecords = 0;
@@ -92,8 +98,11 @@ export async function recover(dir: string, target: ReplayTarget): Promise<Recove
     const laterHoldData = sizes.slice(i + 1).some((s) => s > 0);
     replayedRecords += await replayJournal(journalFile(dir, live[i] as number), target, !laterHoldData, notes);
   }
-  // files older than the snapshot were superseded by it (a compaction stopped before cleanup)
-  for (const g of snapshots) if (g < snapshotGen) await unlink(snapshotFile(dir, g));
-  for (const g of journals) if (g < snapshotGen) await unlink(journalFile(dir, g));
-  return { snapshotGen, journalGens: live, replayedRecords, notes };
+  // the generation before the loaded snapshot is kept as a fallback; older files are superseded
+  const keepFrom = Math.max(0, ...snapshots.filter((g) => g < snapshotGen));
+  for (const g of snapshots) if (g < keepFrom) await unlink(snapshotFile(dir, g));
+  for (const g of journals) if (g < keepFrom) await unlink(journalFile(dir, g));
+  const lastJournal = live[live.length - 1];
+  const lastJournalBytes = lastJournal === undefined ? 0 : (await stat(journalFile(dir, lastJournal))).size;
+  return { snapshotGen, journalGens: live, replayedRecords, lastJournalBytes, notes };
 }

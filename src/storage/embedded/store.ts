@@ -9,6 +9,8 @@ export interface EmbeddedStoreOptions {
   dataDir: string;
   /** Compact once the journal passes this many bytes (default 64 MiB). */
   compactAfterBytes?: number;
+  /** JSON bytes of recently read documents kept parsed (default 16 MiB; 0 turns the cache off). */
+  parsedCacheBytes?: number;
   logger?: StoreLogger;
 }
 

@@ -15,7 +15,7 @@ export class Transaction implements WriteTarget {
   readonly session: TxSession = Object.freeze({ __txSession: true as const });
   active = true;
   private readonly overlays = new Map<string, Overlay>();
-  private readonly jsons = new Map<string, Map<string, string>>();
+  private readonly rows = new Map<string, Map<string, Incoming>>();
 
   constructor(private readonly tables: (collection: string) => Table) {}
 
@@ -27,14 +27,14 @@ export class Transaction implements WriteTarget {
     return this.overlays.get(collection);
   }
 
-  private own(collection: string): { overlay: Overlay; jsons: Map<string, string> } {
+  private own(collection: string): { overlay: Overlay; rows: Map<string, Incoming> } {
     let overlay = this.overlays.get(collection);
-    let jsons = this.jsons.get(collection);
-    if (!overlay || !jsons) {
+    let rows = this.rows.get(collection);
+    if (!overlay || !rows) {
       this.overlays.set(collection, (overlay = new Map()));
-      this.jsons.set(collection, (jsons = new Map()));
+      this.rows.set(collection, (rows = new Map()));
     }
-    return { overlay, jsons };
+    return { overlay, rows };
   }
 
   uniqueConflict(collection: string, doc: StoredDocument): string | undefined {
@@ -53,15 +53,15 @@ export class Transaction implements WriteTarget {
   }
 
   put(collection: string, entry: Incoming): void {
-    const { overlay, jsons } = this.own(collection);
+    const { overlay, rows } = this.own(collection);
     overlay.set(entry.doc._id, entry.doc);
-    jsons.set(entry.doc._id, entry.json);
+    rows.set(entry.doc._id, entry);
   }
 
   remove(collection: string, id: string): void {
-    const { overlay, jsons } = this.own(collection);
+    const { overlay, rows } = this.own(collection);
     overlay.set(id, null);
-    jsons.delete(id);
+    rows.delete(id);
   }
 
   /**
@@ -79,12 +79,13 @@ export class Transaction implements WriteTarget {
     const ops: string[] = [];
     for (const [collection, overlay] of this.overlays) {
       const table = this.tables(collection);
-      const jsons = this.jsons.get(collection) as Map<string, string>;
+      const rows = this.rows.get(collection) as Map<string, Incoming>;
       for (const [id, doc] of overlay) {
         if (doc) {
-          table.put(doc);
-          ops.push(putOp(collection, jsons.get(id) as string));
-        } else if (table.docs.has(id)) {
+          const entry = rows.get(id) as Incoming;
+          table.put(doc, entry.row);
+          ops.push(putOp(collection, entry.json));
+        } else if (table.has(id)) {
           table.remove(id);
           ops.push(deleteOp(collection, id));
         }

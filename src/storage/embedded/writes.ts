@@ -1,10 +1,13 @@
 import { DuplicateKeyError, type Filter, type ReplaceResult, type StoredDocument } from '../port';
 import { match, type Overlay } from './query';
+import { encodeRow, type Row } from './rows';
 import type { Table } from './table';
 
-/** A document as stored (parsed back from its JSON) together with that JSON for the journal. */
+/** A document as replay will see it (a plain JSON copy) together with its row (also the journal's text). */
 export interface Incoming {
   doc: StoredDocument;
+  row: Row;
+  /** The row's text, for the journal record. */
   json: string;
 }
 
@@ -12,11 +15,11 @@ export function toIncoming(doc: StoredDocument): Incoming {
   if (doc === null || typeof doc !== 'object' || typeof doc._id !== 'string' || doc._id === '') {
     throw new TypeError('a stored document needs a non-empty string _id');
   }
-  const json = JSON.stringify(doc);
-  // the stored copy must equal what replay parses back from `json`; a direct copy is faster than
+  const { row, json } = encodeRow(doc);
+  // the copy must equal what replay parses back from the row; a direct copy is faster than
   // JSON.parse and exact for plain JSON values, and anything else takes the JSON.parse road
   const copy = plainJsonCopy(doc);
-  return { doc: (copy === UNUSUAL ? JSON.parse(json) : copy) as StoredDocument, json };
+  return { doc: (copy === UNUSUAL ? JSON.parse(json) : copy) as StoredDocument, row, json };
 }
 
 const UNUSUAL = Symbol('not plain JSON');
@@ -61,10 +64,10 @@ export interface WriteTarget {
   remove(collection: string, id: string): void;
 }
 
-function current(target: WriteTarget, collection: string, id: string): StoredDocument | undefined {
+function exists(target: WriteTarget, collection: string, id: string): boolean {
   const overlay = target.overlay(collection);
-  if (overlay?.has(id)) return overlay.get(id) ?? undefined;
-  return target.table(collection).docs.get(id);
+  if (overlay?.has(id)) return !!overlay.get(id);
+  return target.table(collection).has(id);
 }
 
 function assertUnique(target: WriteTarget, collection: string, doc: StoredDocument): void {
@@ -73,7 +76,7 @@ function assertUnique(target: WriteTarget, collection: string, doc: StoredDocume
 }
 
 export function insert(target: WriteTarget, collection: string, entry: Incoming): void {
-  if (current(target, collection, entry.doc._id)) throw new DuplicateKeyError(`${collection}: duplicate _id ${entry.doc._id}`);
+  if (exists(target, collection, entry.doc._id)) throw new DuplicateKeyError(`${collection}: duplicate _id ${entry.doc._id}`);
   assertUnique(target, collection, entry.doc);
   target.put(collection, entry);
 }
