@@ -28,6 +28,16 @@ export function blobContract(getStore: () => DocumentStore, unique: (name: strin
       await store.blobs.delete(id); // deleting again is harmless
     });
 
+    it('takes any FHIR id, one starting with a dot included (1 in 64 generated ids)', async () => {
+      for (const id of [`.${unique('dot').replace('_', '-')}`, `${unique('mid').replace('_', '-')}.v2`]) {
+        const info = await store.blobs.write(id, 'text/plain', Readable.from([Buffer.from('dot')]), 100);
+        expect(info.size).toBe(3);
+        expect((await collect(await store.blobs.read(id))).toString()).toBe('dot');
+        await store.blobs.delete(id);
+        expect(await store.blobs.stat(id)).toBeNull();
+      }
+    });
+
     it('reads inclusive byte ranges', async () => {
       const id = unique('range').replace('_', '-');
       await store.blobs.write(id, 'application/octet-stream', Readable.from([bytes]), bytes.length);

@@ -7,8 +7,12 @@ import { pipeline } from 'node:stream/promises';
 import type { BlobInfo, BlobStore } from '../port';
 import { syncDirectory } from './journal';
 
-/** Blob ids become file names: FHIR ids ([A-Za-z0-9-.]{1,64}) and similar are accepted, nothing else. */
-const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * Blob ids become file names (`<id>.bin`, `<id>.json`, never a bare path component): FHIR ids
+ * ([A-Za-z0-9-.]{1,64}, so possibly starting with a dot, as 1 in 64 generated ids do) and similar
+ * are accepted, nothing else, and not an id of dots only.
+ */
+const SAFE_ID = /^(?!\.+$)[A-Za-z0-9_.-]{1,128}$/;
 
 function assertId(id: string): void {
   if (!SAFE_ID.test(id)) throw new Error(`invalid blob id '${id}'`);
