@@ -2,6 +2,7 @@ import type { AuditEvent } from 'fhir/r4';
 import { newResourceId } from '../fhir/repository/ids';
 import type { ResourceDocument } from '../fhir/resource-document';
 import { indexResource } from '../fhir/search/api';
+import { dateRange } from '../fhir/search/dates';
 import type { DocumentStore } from '../storage/port';
 
 export const AUDIT_TYPE = 'AuditEvent';
@@ -102,7 +103,7 @@ export function documentOf(event: AuditEvent): ResourceDocument {
  * Index entries of a record, memoised by what it says apart from when (and its id/meta, which no
  * indexed parameter reads): the records of one client reading the same resource again differ only
  * in `recorded`, and evaluating AuditEvent's 25 search parameters was the largest cost of a record.
- * On a hit only the date entries are computed, from a record holding nothing but `recorded`.
+ * On a hit only the date entries are computed, from `recorded`.
  * test/audit/index-memo.test.ts checks the result equals a full indexing.
  */
 const MEMO_LIMIT = 1000;
@@ -120,6 +121,8 @@ function indexOfRecord(resource: AuditEvent): Pick<ResourceDocument, 'idx' | 'co
     memo.set(key, indexed);
     return indexed;
   }
-  const dated = indexResource({ resourceType: 'AuditEvent', recorded } as AuditEvent).idx;
-  return { idx: { ...known.idx, date: dated['date'], 'date:sort': dated['date:sort'] }, compartments: known.compartments };
+  // `date` is AuditEvent.recorded, an instant: the index holds its range and sorts by its start
+  const range = dateRange(recorded);
+  if (!range) return indexResource(resource);
+  return { idx: { ...known.idx, date: [range], 'date:sort': range.lo }, compartments: known.compartments };
 }
