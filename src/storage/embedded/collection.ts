@@ -84,7 +84,7 @@ export class EmbeddedCollection<T extends StoredDocument> implements DocumentCol
     let batch: T[] = [];
     let seen = 0;
     for await (const { _id } of sortedById(ids)) {
-      const doc = table.peek(_id, withIdx);
+      const doc = table.peekOnce(_id, withIdx);
       if (doc && test.test(doc)) batch.push(copy(doc));
       // a batch is cut every `size` candidates; a selective filter that matched none of them
       // gives the event loop back itself (the caller yields between the batches it gets)

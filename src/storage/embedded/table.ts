@@ -67,6 +67,17 @@ export class Table {
     return doc;
   }
 
+  /**
+   * The document `id` for a one-pass reader (an export scan): from the caches when it is there,
+   * else parsed WITHOUT caching it, so a pass over a whole collection neither evicts the documents
+   * other clients keep reading nor leaves the caches full of what it will never read again.
+   */
+  peekOnce(id: string, withIdx: boolean): StoredDocument | undefined {
+    const row = this.rows.get(id);
+    if (!row) return undefined;
+    return this.parsed.get(row) ?? (withIdx ? undefined : this.slim.get(row)) ?? parseRow(row, withIdx);
+  }
+
   /** The rows, for snapshots (immutable, safe to hold while writes go on). */
   allRows(): Array<[string, Row]> {
     return [...this.rows];
