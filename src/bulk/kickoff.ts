@@ -116,6 +116,8 @@ export function exportOperations(config: BulkConfig, queued: (ctx: FhirContext) 
       type: true,
       definition: PATIENT_EXPORT_DEFINITION,
       resourceTypes: ['Patient'],
+      // the export holds only the types the token may search, Patient itself included or not
+      scopesCheckedByHandler: true,
       documentation: 'Bulk Data export of every patient compartment',
       handler: (call, ctx) => kickOff(call, ctx, 'patient', config, queued),
     },

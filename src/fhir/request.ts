@@ -80,6 +80,13 @@ export interface OperationDefinitionRef {
   instance: boolean;
   /** True when the operation changes nothing (GET allowed). */
   affectsState: boolean;
+  /**
+   * True when the handler narrows what it returns to the caller's scopes itself (Patient/$export
+   * with `system/Observation.rs` exports Observations: a scope on the operation's own type is not
+   * needed). The generic type-level check is then skipped; instance operations still read their
+   * resource with the caller's access.
+   */
+  scopesCheckedByHandler?: boolean;
   documentation?: string;
   handler: OperationHandler;
 }

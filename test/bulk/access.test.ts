@@ -88,6 +88,14 @@ describe('scope filtering', () => {
     expect(ids(all.get('Observation'))).toEqual(['Observation/o1', 'Observation/o2']);
   });
 
+  it('Patient/$export with a system/Observation.rs token exports the compartments\' Observations, no Patients', async () => {
+    const observer = await token('system/Observation.rs', 'observer3');
+    const manifest = await exportAll(s.app, 'Patient/$export', observer);
+    expect([...new Set(manifest.output.map((f) => f.type))]).toEqual(['Observation']);
+    const all = await downloadAll(s.app, manifest, observer);
+    expect(ids(all.get('Observation'))).toEqual(['Observation/o1', 'Observation/o2']);
+  });
+
   it('asking _type=Patient with a system/Observation.rs token exports nothing', async () => {
     const observer = await token('system/Observation.rs', 'observer2');
     const manifest = await exportAll(s.app, '$export?_type=Patient', observer);

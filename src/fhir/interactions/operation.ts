@@ -13,7 +13,7 @@ export async function invokeOperation(
   id?: string,
 ): Promise<FhirResponse> {
   const operation = resolveOperation(ctx.operations, name, level, req.method, resourceType);
-  if (resourceType) assertTypeAccess(ctx.access, 'operation', resourceType);
+  if (resourceType && !(operation.scopesCheckedByHandler && level === 'type')) assertTypeAccess(ctx.access, 'operation', resourceType);
   // an instance operation on a missing or deleted resource is 404 / 410, checked before the handler
   if (level === 'instance' && resourceType && id) await readResource(ctx, resourceType, id, { interaction: 'operation' });
   return operation.handler({ request: req, resourceType, id, parameters: operationParameters(req) }, ctx);
