@@ -1,6 +1,6 @@
 import type { AuditEvent } from 'fhir/r4';
 import request from 'supertest';
-import { observation } from '../auth/harness';
+import { ADMIN_SECRET, observation } from '../auth/harness';
 import { clientAgent, entityRefs, eventsOf, queryOf, startAuditedServer, subtypeOf, type AuditedServer } from './harness';
 
 /** One FHIR request → one AuditEvent (one per entry of a batch), with BALP's fields. */
@@ -128,6 +128,21 @@ describe('an AuditEvent per FHIR interaction', () => {
     const e = await one('get', '/fhir/Patient/nobody-here', undefined, 404);
     expect([subtypeOf(e), e.outcome, e.outcomeDesc]).toEqual(['read', '4', 'HTTP 404 not-found']);
     expect(entityRefs(e)).toContain('Patient/nobody-here');
+  });
+
+  it('a read refused by the token scopes (403): outcome 4, the resource and the client named', async () => {
+    const narrow = await request(s.app)
+      .post('/auth/token')
+      .auth('admin', ADMIN_SECRET)
+      .type('form')
+      .send({ grant_type: 'client_credentials', scope: 'system/Observation.rs' });
+    expect(narrow.status).toBe(200);
+    const events = await eventsOf(s.store, () => call('get', `/fhir/Patient/${patient}`, undefined, narrow.body.access_token as string).expect(403));
+    expect(events).toHaveLength(1);
+    const e = events[0] as AuditEvent;
+    expect([subtypeOf(e), e.action, e.outcome, e.outcomeDesc]).toEqual(['read', 'R', '4', 'HTTP 403 forbidden']);
+    expect(entityRefs(e)).toContain(`Patient/${patient}`);
+    expect(clientAgent(e)?.who?.identifier?.value).toBe('admin');
   });
 
   it('a request without a token (401): recorded with the unauthenticated client and its address', async () => {
