@@ -147,6 +147,16 @@ describe('FHIRPath Patch', () => {
     expect((await send('PATCH', `Patient/${id}`, { resourceType: 'Patient' }, FHIR)).status).toBe(400);
   });
 
+  it('more than 1000 operations in one patch → 413 too-costly, nothing changed', async () => {
+    const id = await patient();
+    const many = Array.from({ length: 1001 }, () => op('delete', 'Patient.telecom'));
+    const reply = await patchPatient(id, ...many);
+    expect(reply.status).toBe(413);
+    expect(reply.body.issue[0].code).toBe('too-costly');
+    expect((await send('GET', `Patient/${id}`)).body.meta.versionId).toBe('1');
+    expect((await patchPatient(id, ...many.slice(0, 1000))).status).toBe(200);
+  });
+
   it('the CapabilityStatement lists both patch formats', async () => {
     const metadata = await send('GET', 'metadata');
     expect(metadata.body.patchFormat).toEqual(expect.arrayContaining(['application/json-patch+json', 'application/fhir+json']));

@@ -1,4 +1,4 @@
-import { badRequest } from '../outcome';
+import { badRequest, FhirError, issue } from '../outcome';
 
 /**
  * FHIRPath Patch documents (hl7.org/fhir/R4/fhirpatch.html): a Parameters resource with one
@@ -42,6 +42,12 @@ const NEEDS: Record<FhirPathPatchType, readonly string[]> = {
   move: ['source', 'destination'],
 };
 
+/**
+ * Each operation evaluates a FHIRPath expression over the whole resource: the count is bounded so
+ * that one patch cannot hold the shared event loop for seconds (real patches hold a handful).
+ */
+const MAX_OPERATIONS = 1000;
+
 export const isFhirPathPatch = (body: unknown): boolean =>
   typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { resourceType?: unknown }).resourceType === 'Parameters';
 
@@ -49,6 +55,9 @@ export function parseFhirPathPatch(body: unknown): FhirPathPatchOperation[] {
   if (!isFhirPathPatch(body)) throw badRequest('A FHIRPath Patch document must be a Parameters resource');
   const parameters = (body as { parameter?: unknown }).parameter ?? [];
   if (!Array.isArray(parameters)) throw badRequest('Parameters.parameter must be an array');
+  if (parameters.length > MAX_OPERATIONS) {
+    throw new FhirError(413, [issue('error', 'too-costly', `A FHIRPath Patch may hold at most ${MAX_OPERATIONS} operations; send several patches`)]);
+  }
   return parameters.map((parameter: Part, i) => parseOperation(parameter, `Parameters.parameter[${i}]`));
 }
 
