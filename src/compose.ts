@@ -109,9 +109,13 @@ export async function composeServer(config: Config, logger: Logger, env: NodeJS.
     await subscriptions.start({ store, settings, operations, beforeWrite, afterWrite });
     logger.info({ ms: Date.now() - started }, 'validators and search indexes ready');
     bulk.start(store, settings);
-    // the export worker stops (giving its lease back) before the store closes
+    // background work stops before the store closes (the export worker giving its lease back):
+    // a closed store must not be polled, e.g. by the WORKERS primary after its start-up work
     const closeStore = store.close.bind(store);
     store.close = async () => {
+      await subscriptions.stop();
+      audit?.stop();
+      auth?.stop?.();
       await bulk.stop();
       await closeStore();
     };

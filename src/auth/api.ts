@@ -12,6 +12,8 @@ export type { BuiltInClient } from './model';
  * /.well-known/openid-configuration, /auth/*) and calls `resolveAccess` before every FHIR interaction.
  */
 export interface AuthModule {
+  /** Stops its background work (revocation polling, purge of expired entries) before the store closes. */
+  stop?(): void;
   router: Router;
   /**
    * Turns the Authorization header into what the token grants. Throws a FhirError 401 with a

@@ -46,9 +46,13 @@ export async function createAuthModule(options: AuthOptions): Promise<AuthModule
 
   const purge = () => purgeExpired(c, config.now()).catch((err: Error) => config.logger.warn({ err: err.message }, 'auth purge failed'));
   await purge();
-  setInterval(() => void purge(), PURGE_EVERY_MS).unref();
+  const purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS).unref();
 
   return {
+    stop: () => {
+      clearInterval(purgeTimer);
+      tokens.revocations.stop();
+    },
     router: buildRouter(deps),
     resolveAccess: (header) => resolveAccess(header, deps),
     capabilitySecurity: () => capabilitySecurity(config),
